@@ -27,5 +27,3 @@ def normalize_code(text: str) -> str | None:
 def compact(code: str) -> str:
     """Code without the dot, as used for prefix matching (``E11.65`` -> ``E1165``)."""
     return code.replace(".", "")
-
-

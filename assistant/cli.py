@@ -1,0 +1,157 @@
+"""The ``medcode`` command line: a thin layer over the services, one-line errors, JSON output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from assistant.settings import Settings
+
+
+class UserError(Exception):
+    """Bad input from the user: reported as one line, exit code 2."""
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "home", None):
+        overrides["home"] = Path(args.home)
+    if getattr(args, "source_dir", None):
+        overrides["source_dir"] = Path(args.source_dir)
+    return Settings(**overrides)
+
+
+def _services(args: argparse.Namespace):  # -> Services, imported lazily: heavy imports
+    from assistant.services import Services
+
+    return Services(_settings(args))
+
+
+def _emit(obj: Any, as_json: bool, text: str) -> None:
+    print(json.dumps(obj, ensure_ascii=False) if as_json else text)
+
+
+def _question(text: str, settings: Settings) -> str:
+    text = " ".join(text.split())
+    if not text:
+        raise UserError("empty question: type a description, a code or a question")
+    if len(text) > settings.max_question_chars:
+        raise UserError(
+            f"question too long: {len(text)} characters (limit {settings.max_question_chars}); "
+            "shorten it to the part you need coded"
+        )
+    return text
+
+
+# --- commands ------------------------------------------------------------------------------
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest import run_ingest
+
+    services = _services(args)
+    summary = run_ingest(services, progress=not args.quiet)
+    for note in summary.notes:
+        print(note, file=sys.stderr)
+    print(summary.line())
+    return 0
+
+
+def cmd_lookup(args: argparse.Namespace) -> int:
+    services = _services(args)
+    query = _question(args.text, services.settings)
+    _require_index(services)
+    hits = services.retriever.search_codes(query, k=args.k)
+    source = f"{services.tabular.label} Tabular List"
+    results = [
+        {
+            "code": h.code,
+            "description": h.description,
+            "billable": h.billable,
+            "score": h.score,
+            "source": source,
+        }
+        for h in hits
+    ]
+    lines = [f"{r['code']:<9} {r['description']}" for r in results] or ["no matching code found"]
+    _emit({"query": query, "results": results}, args.json, "\n".join(lines))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from assistant import evaluation
+
+    services = _services(args)
+    rows = evaluation.read_jsonl(Path(args.file))
+    if args.set == "lookup":
+        _require_index(services)
+        report = evaluation.eval_lookup(services, rows, k=args.k)
+    else:  # pragma: no cover - argparse restricts choices
+        raise UserError(f"unknown eval set {args.set}")
+    print(json.dumps(report))
+    return 0
+
+
+def _require_index(services) -> None:
+    if services.lexical.count("codes") == 0:
+        raise UserError(
+            f"no codes ingested in {services.settings.home}; run `medcode ingest` first"
+        )
+
+
+# --- parser ----------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="medcode", description=__doc__)
+    parser.add_argument("--home", help="data folder (default: $MEDCODE_HOME or the user data dir)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="ingest official sources into the local store")
+    p.add_argument("--source-dir", help="folder with official files to ingest (offline)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("lookup", help="find ICD-10-CM codes for a description or a code")
+    p.add_argument("text")
+    p.add_argument("--k", type=int, default=5)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_lookup)
+
+    p = sub.add_parser("eval", help="run an evaluation set and print its figures as JSON")
+    p.add_argument("set", choices=["lookup"])
+    p.add_argument("file")
+    p.add_argument("--k", type=int, default=5)
+    p.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``medcode`` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except UserError as exc:
+        print(f"medcode: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        print(
+            f"medcode: bad setting {'.'.join(map(str, first['loc']))}: {first['msg']}",
+            file=sys.stderr,
+        )
+        return 2
+    except (ValueError, OSError) as exc:
+        print(
+            f"medcode: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

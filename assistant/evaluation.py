@@ -1,0 +1,83 @@
+"""Evaluation runners behind ``medcode eval``: accuracy and warm in-process latency."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+
+class EvalFileError(ValueError):
+    """The evaluation file is missing or has a malformed line."""
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Rows of a JSON Lines file; a bad line is reported with its number."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise EvalFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvalFileError(f"{path}:{number}: not JSON ({exc.msg})") from exc
+        if not isinstance(row, dict):
+            raise EvalFileError(f"{path}:{number}: expected a JSON object")
+        rows.append(row)
+    if not rows:
+        raise EvalFileError(f"{path} has no rows")
+    return rows
+
+
+def _require(rows: list[dict[str, Any]], *keys: str) -> None:
+    for number, row in enumerate(rows, start=1):
+        for key in keys:
+            if key not in row:
+                raise EvalFileError(f"row {number}: missing field {key!r}")
+
+
+def percentiles(ms: list[float]) -> tuple[float, float]:
+    """p50 and p95 of latencies in milliseconds."""
+    if len(ms) < 2:
+        return (ms[0], ms[0]) if ms else (0.0, 0.0)
+    cuts = statistics.quantiles(ms, n=100, method="inclusive")
+    return round(cuts[49], 2), round(cuts[94], 2)
+
+
+def eval_lookup(services: Any, rows: list[dict[str, Any]], k: int = 5) -> dict[str, float]:
+    """top1, top5 and MRR of ``search_codes`` against expected codes, with warm latency."""
+    from assistant.codes import normalize_code
+
+    _require(rows, "query", "code")
+    retriever = services.retriever
+    retriever.search_codes("warm up the model and the indexes", k=k)
+    top1 = topk = rr = 0.0
+    ms: list[float] = []
+    for row in rows:
+        expected = normalize_code(str(row["code"]))
+        started = time.perf_counter()
+        hits = retriever.search_codes(str(row["query"]), k=max(k, 5))
+        ms.append((time.perf_counter() - started) * 1000)
+        codes = [h.code for h in hits]
+        if codes[:1] == [expected]:
+            top1 += 1
+        if expected in codes[:5]:
+            topk += 1
+        if expected in codes[:k]:
+            rr += 1 / (codes.index(expected) + 1)
+    n = len(rows)
+    p50, p95 = percentiles(ms)
+    return {
+        "n": n,
+        "top1": round(top1 / n, 4),
+        "top5": round(topk / n, 4),
+        "mrr": round(rr / n, 4),
+        "p50_ms": p50,
+        "p95_ms": p95,
+    }

@@ -1,0 +1,56 @@
+"""Wiring: the one place that builds every collaborator from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from chromadb.api import ClientAPI
+from langchain_core.embeddings import Embeddings
+
+from assistant.lexical import LexicalIndex
+from assistant.retrieval import HybridRetriever
+from assistant.settings import Settings
+from assistant.store import VectorStore, make_client
+from assistant.tabular import Tabular, load_tabular
+
+
+@dataclass
+class Services:
+    """Everything a command or the UI needs, built lazily so cheap commands stay cheap."""
+
+    settings: Settings
+    _embeddings: Embeddings | None = None
+    _client: ClientAPI | None = None
+    _tabular: Tabular | None = field(default=None, repr=False)
+
+    @cached_property
+    def tabular(self) -> Tabular:
+        return self._tabular or load_tabular(self.settings.tabular_xml)
+
+    @cached_property
+    def embeddings(self) -> Embeddings:
+        if self._embeddings is not None:
+            return self._embeddings
+        from assistant.embeddings import make_embeddings
+
+        return make_embeddings(self.settings)
+
+    @cached_property
+    def store(self) -> VectorStore:
+        client = self._client or make_client(self.settings)
+        return VectorStore(client, self.embeddings, prefix=self.settings.collection)
+
+    @cached_property
+    def lexical(self) -> LexicalIndex:
+        return LexicalIndex(self.settings.lexical_path)
+
+    @cached_property
+    def retriever(self) -> HybridRetriever:
+        return HybridRetriever(
+            store=self.store, lexical=self.lexical, tabular=self.tabular, k=self.settings.top_k
+        )
+
+    def close(self) -> None:
+        if "lexical" in self.__dict__:
+            self.lexical.close()

@@ -1,0 +1,70 @@
+"""Syncing a source's records into the vector store and the lexical index, resumably."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tqdm import tqdm
+
+from assistant.lexical import LexicalIndex
+from assistant.records import Record
+from assistant.store import VectorStore
+
+BATCH = 256
+
+
+@dataclass
+class SyncCounts:
+    """What one sync did; summed into the ingest summary line."""
+
+    added: int = 0
+    updated: int = 0
+    skipped: int = 0
+    removed: int = 0
+
+    def __iadd__(self, other: SyncCounts) -> SyncCounts:
+        self.added += other.added
+        self.updated += other.updated
+        self.skipped += other.skipped
+        self.removed += other.removed
+        return self
+
+
+def sync(
+    group: str,
+    collection: str,
+    records: Sequence[Record],
+    store: VectorStore,
+    lexical: LexicalIndex,
+    *,
+    progress: bool = True,
+) -> SyncCounts:
+    """Make ``group`` in ``collection`` hold exactly ``records``.
+
+    Unchanged records (same id and content hash) are skipped. Each batch is written to Chroma
+    first and recorded in the ledger after, so a killed ingest redoes at most one batch.
+    """
+    known = lexical.hashes(group)
+    fresh = {r.id: r for r in records}
+    if len(fresh) != len(records):
+        raise ValueError(f"{group}: duplicate record ids in source")
+    todo = [r for r in records if known.get(r.id) != r.content_hash]
+    stale = [rid for rid in known if rid not in fresh]
+    counts = SyncCounts(
+        added=sum(1 for r in todo if r.id not in known),
+        updated=sum(1 for r in todo if r.id in known),
+        skipped=len(records) - len(todo),
+        removed=len(stale),
+    )
+    if stale:
+        store.delete(collection, stale)
+        lexical.remove(stale)
+    bar = tqdm(total=len(todo), desc=f"{group:<12}", unit="rec", disable=not progress or not todo)
+    with bar:
+        for start in range(0, len(todo), BATCH):
+            batch = todo[start : start + BATCH]
+            store.upsert(collection, batch)
+            lexical.put(collection, group, batch)
+            bar.update(len(batch))
+    return counts

@@ -1,0 +1,120 @@
+"""The invalid-code guard (assistant.guard)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.guard import INVALID_MARK, guard
+from assistant.tabular import Tabular, load_tabular
+
+FIXTURE_XML = """<?xml version="1.0" encoding="utf-8"?>
+<ICD10CM.tabular>
+  <version>2099</version>
+  <chapter>
+    <name>4</name>
+    <desc>Endocrine diseases (E08-E13)</desc>
+    <section id="E08-E13">
+      <desc>Diabetes mellitus (E08-E13)</desc>
+      <diag><name>E08</name><desc>Diabetes due to underlying condition</desc>
+        <diag><name>E08.9</name><desc>Without complications</desc></diag>
+      </diag>
+      <diag><name>E11</name><desc>Type 2 diabetes mellitus</desc>
+        <diag><name>E11.65</name><desc>With hyperglycemia</desc></diag>
+        <diag><name>E11.9</name><desc>Without complications</desc></diag>
+      </diag>
+      <diag><name>E13</name><desc>Other specified diabetes mellitus</desc>
+        <diag><name>E13.9</name><desc>Without complications</desc></diag>
+      </diag>
+    </section>
+  </chapter>
+  <chapter>
+    <name>19</name>
+    <desc>Injury (S00-T88)</desc>
+    <section id="T36-T50">
+      <desc>Poisoning by drugs (T36-T50)</desc>
+      <diag><name>T36</name><desc>Poisoning by systemic antibiotics</desc>
+        <sevenChrDef>
+          <extension char="A">initial encounter</extension>
+          <extension char="D">subsequent encounter</extension>
+          <extension char="S">sequela</extension>
+        </sevenChrDef>
+        <diag><name>T36.0</name><desc>Penicillins</desc>
+          <diag><name>T36.0X5</name><desc>Adverse effect of penicillins</desc></diag>
+        </diag>
+      </diag>
+    </section>
+  </chapter>
+</ICD10CM.tabular>
+"""
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Tabular:
+    path = Path(tmp_path_factory.mktemp("tabular")) / "tabular.xml"
+    path.write_text(FIXTURE_XML, encoding="utf-8")
+    return load_tabular(path)
+
+
+@pytest.fixture(scope="session")
+def bundled() -> Tabular:
+    return load_tabular()
+
+
+def test_invalid_code_is_marked_and_never_left_bare(small: Tabular) -> None:
+    result = guard("Report E11.65, not E11.99.", small)
+    assert result.text == f"Report E11.65, not E11.99{INVALID_MARK}."
+    assert result.invalid == ["E11.99"]
+    assert result.checked == 2
+
+
+def test_valid_codes_in_any_form_pass_unchanged(small: Tabular) -> None:
+    text = "Use e1165 or E11.9; the block E08-E13; derived T36.0X5A."
+    result = guard(text, small)
+    assert result.text == text
+    assert result.invalid == []
+    assert result.checked == 5
+
+
+def test_trailing_dash_codes_are_valid_but_incomplete(small: Tabular) -> None:
+    text = "Add T36.0X5- for the adverse effect; any code from E11.- applies; not T37.0X5-."
+    result = guard(text, small)
+    assert result.invalid == ["T37.0X5-"]
+    assert f"T37.0X5-{INVALID_MARK}" in result.text
+    assert {"T36.0X5-", "E11.-"} <= set(result.incomplete)
+
+
+def test_code_words_that_are_not_codes_are_left_alone(small: Tabular) -> None:
+    text = "Vitamin B12 and A1C levels, H2O, CD4 count, T2DM, G6PD; see guideline I.C.4.a and T2."
+    result = guard(text, small)
+    assert result.text == text
+    assert result.checked == 0
+
+
+def test_bare_category_called_a_code_is_checked(small: Tabular) -> None:
+    result = guard("Assign code E15 here.", small)
+    assert result.invalid == ["E15"]
+
+
+def test_guard_is_idempotent(small: Tabular) -> None:
+    once = guard("E11.99 and S72.00123", small).text
+    assert guard(once, small).text == once
+    assert once.count(INVALID_MARK) == 2
+
+
+def test_bundled_answer_is_checked_quickly(bundled: Tabular) -> None:
+    answer = (
+        "For type 2 diabetes with hyperglycemia report E11.65 and Z79.4 for insulin use. "
+        "E11.65 is in block E08-E13; a hip fracture at the first visit is S72.001A. "
+        "Poisoning codes such as T36.0X5- need a 7th character. X99.99 is not a real code. "
+    ) * 8
+    guard(answer, bundled)  # warm up
+    start = time.perf_counter()
+    result = guard(answer[:2000], bundled)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 0.005
+    assert set(result.invalid) == {"X99.99"}
+    assert "X99.99 [not a valid ICD-10-CM code]" in result.text
+    assert "S72.001A [" not in result.text
