@@ -82,14 +82,109 @@ def cmd_lookup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ask(args: argparse.Namespace) -> int:
+    services = _services(args)
+    question = _question(args.question, services.settings)
+    _require_index(services)
+    answer = services.ask(question)
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+    else:
+        print(answer.answer)
+        for c in answer.citations:
+            print(f"[{c.n}] {c.source}, {c.ref}")
+    return 0
+
+
+def cmd_code(args: argparse.Namespace) -> int:
+    from assistant.notes import code_details
+
+    services = _services(args)
+    details = code_details(services.tabular, args.code)
+    if args.json:
+        print(json.dumps(details, ensure_ascii=False))
+    else:
+        print(services.ask(f"what is {details['code']}").answer)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from assistant.excludes import check_codes
+
+    services = _services(args)
+    if len(args.codes) < 2:
+        raise UserError("give at least two codes to check together")
+    result = check_codes(services.tabular, list(args.codes))
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print(services.ask("can I code " + " with ".join(result["codes"])).answer)
+    return 0
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    from assistant.download import download, load_manifest, locate, missing_report
+
+    settings = _settings(args)
+    sources = load_manifest()
+    if args.ids:
+        unknown = set(args.ids) - {s.id for s in sources}
+        if unknown:
+            raise UserError(f"unknown source id(s): {', '.join(sorted(unknown))}")
+        sources = [s for s in sources if s.id in args.ids]
+    if settings.source_dir:
+        report = missing_report(locate(sources, [settings.source_dir]), sources)
+        print(report or f"all official files found in {settings.source_dir}")
+        return 1 if report else 0
+    outcomes = download(
+        sources,
+        settings.downloads_path,
+        progress=not args.quiet,
+        base_url=settings.download_base_url,
+    )
+    for o in outcomes:
+        print(f"{o.source_id}: {o.status} {o.path or o.message}")
+    return 0 if all(o.ok for o in outcomes) else 1
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from app import serve
+
+    settings = _settings(args)
+    if args.port:
+        settings.port = args.port
+    serve(settings)
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from assistant import evaluation
 
     services = _services(args)
+    if args.set in {"notes", "excludes"}:
+        from assistant import bench_codes
+        from assistant.tabular import bundled_tabular_path
+
+        tab = services.tabular
+        xml = services.settings.tabular_xml or bundled_tabular_path()
+        if args.set == "notes":
+            report = bench_codes.notes_recall(tab, xml, sample=args.sample, seed=args.seed)
+        else:
+            report = bench_codes.excludes_accuracy(tab, xml, n_pairs=args.sample, seed=args.seed)
+        print(json.dumps(report))
+        return 0
+    if not args.file:
+        raise UserError(f"eval {args.set} needs a JSON Lines file")
     rows = evaluation.read_jsonl(Path(args.file))
     if args.set == "lookup":
         _require_index(services)
         report = evaluation.eval_lookup(services, rows, k=args.k)
+    elif args.set == "guidelines":
+        _require_index(services)
+        report = evaluation.eval_guidelines(services, rows)
+    elif args.set == "career":
+        _require_index(services)
+        report = evaluation.eval_career(services, rows)
     else:  # pragma: no cover - argparse restricts choices
         raise UserError(f"unknown eval set {args.set}")
     print(json.dumps(report))
@@ -120,10 +215,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_lookup)
 
+    p = sub.add_parser("ask", help="ask a question; the answer cites its sources")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("code", help="details and inherited notes of one ICD-10-CM code")
+    p.add_argument("code")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_code)
+
+    p = sub.add_parser("check", help="Excludes1/Excludes2 checks between codes")
+    p.add_argument("codes", nargs="+")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("download", help="fetch the official source files into MEDCODE_HOME")
+    p.add_argument("ids", nargs="*", help="only these source ids (see knowledge/sources.toml)")
+    p.add_argument("--source-dir", help="check a local folder instead of downloading")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_download)
+
+    p = sub.add_parser("serve", help="serve the chat page on 127.0.0.1")
+    p.add_argument("--port", type=int, default=0)
+    p.set_defaults(func=cmd_serve)
+
     p = sub.add_parser("eval", help="run an evaluation set and print its figures as JSON")
-    p.add_argument("set", choices=["lookup"])
-    p.add_argument("file")
+    p.add_argument("set", choices=["lookup", "guidelines", "career", "notes", "excludes"])
+    p.add_argument("file", nargs="?", help="JSON Lines file (lookup, guidelines, career)")
     p.add_argument("--k", type=int, default=5)
+    p.add_argument("--sample", type=int, default=500, help="codes or pairs (notes, excludes)")
+    p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_eval)
     return parser
 

@@ -81,3 +81,66 @@ def eval_lookup(services: Any, rows: list[dict[str, Any]], k: int = 5) -> dict[s
         "p50_ms": p50,
         "p95_ms": p95,
     }
+
+
+def _timed_answers(services: Any, questions: list[str]) -> tuple[list[Any], list[float]]:
+    services.ask("warm up: when is sepsis sequenced first?")
+    answers, ms = [], []
+    for q in questions:
+        started = time.perf_counter()
+        answers.append(services.ask(q))
+        ms.append((time.perf_counter() - started) * 1000)
+    return answers, ms
+
+
+def eval_guidelines(services: Any, rows: list[dict[str, Any]]) -> dict[str, float]:
+    """hit1/hit3: the first (or any of the first three) guideline sections an answer cites
+    equals an expected section or lies under it."""
+    from assistant.guidelines import section_within
+
+    _require(rows, "question", "sections")
+    answers, ms = _timed_answers(services, [str(r["question"]) for r in rows])
+    hit1 = hit3 = 0
+    for row, answer in zip(rows, answers, strict=True):
+        cited = [c.ref for c in answer.citations if c.source.startswith("ICD-10-CM Official")]
+        ok = [any(section_within(c, s) for s in row["sections"]) for c in cited[:3]]
+        hit1 += bool(ok[:1] and ok[0])
+        hit3 += any(ok)
+    n = len(rows)
+    p50, p95 = percentiles(ms)
+    return {
+        "n": n,
+        "hit1": round(hit1 / n, 4),
+        "hit3": round(hit3 / n, 4),
+        "p50_ms": p50,
+        "p95_ms": p95,
+    }
+
+
+def eval_career(services: Any, rows: list[dict[str, Any]]) -> dict[str, float]:
+    """Share of answers that cite the expected knowledge file (and heading, when given) and
+    contain every expected phrase."""
+    _require(rows, "question", "expect")
+    answers, ms = _timed_answers(services, [str(r["question"]) for r in rows])
+    cited = phrased = passed = 0
+    for row, answer in zip(rows, answers, strict=True):
+        want_file, want_heading = row.get("file"), row.get("heading")
+        cites = any(
+            (not want_file or c.source == want_file) and (not want_heading or c.ref == want_heading)
+            for c in answer.citations
+        ) and bool(answer.citations)
+        text = answer.answer.lower()
+        phrases = all(str(p).lower() in text for p in row["expect"])
+        cited += cites
+        phrased += phrases
+        passed += cites and phrases
+    n = len(rows)
+    p50, p95 = percentiles(ms)
+    return {
+        "n": n,
+        "pass": round(passed / n, 4),
+        "cited": round(cited / n, 4),
+        "phrases": round(phrased / n, 4),
+        "p50_ms": p50,
+        "p95_ms": p95,
+    }

@@ -34,7 +34,44 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
 _WORD = re.compile(r"[a-z0-9]+")
 # Words too common in code titles to say anything about a query.
 STOPWORDS = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is", "it", "of", "on", "or", "the", "to", "with", "without", "what", "which", "who", "how", "when", "where", "do", "does", "i", "my", "me", "code", "codes", "icd"]
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "is",
+        "it",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "without",
+        "what",
+        "which",
+        "who",
+        "how",
+        "when",
+        "where",
+        "do",
+        "does",
+        "i",
+        "my",
+        "me",
+        "code",
+        "codes",
+        "icd",
+    ]
 )
 
 

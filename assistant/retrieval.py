@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -13,14 +14,18 @@ from pydantic import ConfigDict
 
 from assistant.codes import CODE_TOKEN, normalize_code
 from assistant.lexical import LexicalIndex
+from assistant.notes import choose_seventh, encounter_from_text
+from assistant.records import Record
+from assistant.rerank import rescore
 from assistant.store import VectorStore
 from assistant.tabular import Tabular
+from assistant.terms import Bridge, expand
 
 RRF_K = 60
-# How much each ranking counts in the fusion; dense search carries paraphrase, BM25 exact words.
-WEIGHTS = {"dense": 1.0, "lexical": 0.8, "index": 1.0}
-# A header's relevance flows down to its billable codes, weakened per level.
-INHERIT = 0.5
+# How much each ranking counts when passages are fused; dense carries paraphrase, BM25 words.
+WEIGHTS = {"dense": 1.0, "lexical": 0.8}
+POOL = 50  # candidate codes re-scored per query
+HEADERS = 5  # top-ranked headers whose codes join the pool
 
 
 @dataclass
@@ -33,7 +38,7 @@ class CodeHit:
     score: float
     matched: str
     via: list[str] = field(default_factory=list)
-    record_id: str = ""
+    dense: float = 0.0  # best cosine similarity of the code's own vectors to the query
 
 
 class HybridRetriever(BaseRetriever):
@@ -46,6 +51,7 @@ class HybridRetriever(BaseRetriever):
     tabular: Tabular
     k: int = 5
     depth: int = 60
+    bridges: list[Bridge] = []
 
     # --- LangChain interface -------------------------------------------------------------
     def _get_relevant_documents(
@@ -60,10 +66,8 @@ class HybridRetriever(BaseRetriever):
         exact = self._exact(query)
         words = CODE_TOKEN.sub(" ", query).strip() if exact else query
         if exact and not _has_words(words):
-            return exact[:k] if len(exact) >= k else exact
-        rankings, matched = self._rankings(words)
-        fused = _fuse(rankings)
-        hits = self._to_billable(fused, matched)
+            return exact[:k]
+        hits = self._search_words(words, k)
         seen = {h.code for h in exact}
         return (exact + [h for h in hits if h.code not in seen])[:k]
 
@@ -89,69 +93,134 @@ class HybridRetriever(BaseRetriever):
                         score=round(1.0 - rank * 0.01, 4),
                         matched=token,
                         via=["exact" if c == node.code else "exact-prefix"],
+                        dense=1.0,
                     )
                 )
         return out
 
-    def _rankings(self, text: str) -> tuple[dict[str, list[str]], dict[str, str]]:
-        """Per-method code rankings (best first) and the text that matched each code."""
-        rankings: dict[str, list[str]] = {}
+    def _search_words(self, text: str, k: int) -> list[CodeHit]:
+        """Dense and BM25 candidates, re-scored, then completed to billable codes."""
+        expanded = expand(text, self.bridges)
+        vector = self.store.embeddings.embed_query(expanded)
+        similarity: dict[str, float] = {}
         matched: dict[str, str] = {}
-        vector = self.store.embeddings.embed_query(text)
-        dense: list[str] = []
-        for doc, _score in self.store.search("codes", vector, self.depth):
+        via: dict[str, set[str]] = defaultdict(set)
+        dense_order: list[str] = []
+        for doc, score in self.store.search("codes", vector, self.depth):
             code = str(doc.metadata["code"])
-            if code not in dense:
-                dense.append(code)
-                matched.setdefault(code, doc.page_content)
-        rankings["dense"] = dense
-        lexical: list[str] = []
-        ids = [rid for rid, _ in self.lexical.search("codes", text, self.depth)]
+            if code not in similarity:
+                dense_order.append(code)
+                matched[code] = doc.page_content
+            similarity[code] = max(similarity.get(code, 0.0), score)
+            via[code].add("dense")
+        ids = [rid for rid, _ in self.lexical.search("codes", expanded, self.depth)]
         records = self.lexical.get(ids)
+        lexical_order: list[str] = []
         for rid in ids:
             rec = records.get(rid)
             if rec is None:
                 continue
             code = str(rec.metadata["code"])
-            if code not in lexical:
-                lexical.append(code)
+            if code not in lexical_order:
+                lexical_order.append(code)
                 matched.setdefault(code, rec.text)
-        rankings["lexical"] = lexical
-        return rankings, matched
-
-    def _to_billable(self, fused: dict[str, float], matched: dict[str, str]) -> list[CodeHit]:
-        """Turn fused scores over all levels into a ranking of billable codes.
-
-        A billable code scores its own fusion score plus a share of its ancestors'; a header
-        that ranks well but none of whose codes were found brings in its billable codes.
-        """
-        scores: dict[str, float] = defaultdict(float)
-        for code, score in fused.items():
-            if self.tabular.is_billable(code):
-                scores[code] += score
-        for code, score in fused.items():
-            if self.tabular.is_billable(code):
-                continue
-            below = self.tabular.billable_under(code, limit=40)
-            found = [c for c in below if c in scores]
-            targets = found or below[:1]
-            for target in targets:
-                scores[target] += INHERIT * score
-        hits = []
-        for code, score in sorted(scores.items(), key=lambda kv: -kv[1]):
+            via[code].add("lexical")
+        pool = self._pool(dense_order, lexical_order)
+        missing = [c for c in pool if c not in similarity]
+        for code, vec in self.store.vectors("codes", [self.record_id(c) for c in missing]).items():
+            similarity[code.rsplit(":", 1)[-1]] = _dot(vec, vector)
+        scored = []
+        for code in pool:
             node = self.tabular.node(code)
             assert node is not None
-            hits.append(
-                CodeHit(
-                    code=code,
-                    description=node.description,
-                    billable=True,
-                    score=round(score * RRF_K / 2, 4),
-                    matched=matched.get(code, node.description),
-                    via=[],
+            # A code's own title and, where its title is terse ("Other"), its parent's.
+            title = node.description
+            score = rescore(expanded, title, similarity.get(code, 0.0))
+            scored.append((score, code))
+        scored.sort(key=lambda sc: -sc[0])
+        encounter = encounter_from_text(text)
+        hits: list[CodeHit] = []
+        for score, code in scored:
+            for full in self._complete(code, encounter):
+                node = self.tabular.node(full)
+                assert node is not None
+                hits.append(
+                    CodeHit(
+                        code=full,
+                        description=node.description,
+                        billable=True,
+                        score=round(score, 4),
+                        matched=matched.get(code, node.description),
+                        via=sorted(via.get(code, {"header"})),
+                        dense=round(similarity.get(code, 0.0), 4),
+                    )
                 )
-            )
-        return hits
+            if len(hits) >= k:
+                break
+        return hits[:k]
+
+    def record_id(self, code: str) -> str:
+        return f"icd10cm:{self.tabular.version}:{code}"
+
+    def _pool(self, dense: list[str], lexical: list[str]) -> list[str]:
+        """Candidate codes: billable (or 7th-character) leaves found by either method, and the
+        leaves under headers that either method ranks near the top."""
+        pool: list[str] = []
+
+        def add(code: str) -> None:
+            if code not in pool and len(pool) < POOL:
+                pool.append(code)
+
+        for code in _interleave(dense, lexical):
+            if self._leaf(code):
+                add(code)
+        for code in dense[:HEADERS] + lexical[:HEADERS]:
+            if not self._leaf(code):
+                for leaf in self._leaves_under(code, limit=10):
+                    add(leaf)
+        return pool
+
+    def _leaf(self, code: str) -> bool:
+        node = self.tabular.node(code)
+        return node is not None and not node.children
+
+    def _leaves_under(self, code: str, limit: int) -> list[str]:
+        out: list[str] = []
+        stack = [code]
+        while stack and len(out) < limit:
+            node = self.tabular.node(stack.pop())
+            if node is None:
+                continue
+            if node.children:
+                stack.extend(reversed(node.children))
+            else:
+                out.append(node.code)
+        return out
+
+    def _complete(self, code: str, encounter: str | None) -> list[str]:
+        """A leaf as billable code(s): itself, or with the 7th character the question states
+        (every valid 7th character, initial encounter first, when it states none)."""
+        if not self.tabular.needs_seventh(code):
+            return [code]
+        values = self.tabular.seventh_values(code)
+        if encounter:
+            char = choose_seventh(values, encounter)
+            if char:
+                return [self.tabular.with_seventh(code, char)]
+        return [self.tabular.with_seventh(code, c) for c in values]
+
+
+def _interleave(a: list[str], b: list[str]) -> list[str]:
+    out: list[str] = []
+    for pair in zip_longest(a, b):
+        for code in pair:
+            if code is not None and code not in out:
+                out.append(code)
+    return out
+
+
+def _dot(a: list[float], b: list[float]) -> float:
+    return float(sum(x * y for x, y in zip(a, b, strict=True)))
 
 
 def _fuse(rankings: dict[str, list[str]]) -> dict[str, float]:
@@ -180,3 +249,55 @@ def hit_document(hit: CodeHit, tab: Tabular) -> Document:
         "ref": hit.code,
     }
     return Document(page_content=f"{hit.code} {hit.description}", metadata=meta)
+
+
+@dataclass
+class Passage:
+    """A guideline, index or knowledge record found for a question."""
+
+    record: Record
+    score: float
+    via: list[str] = field(default_factory=list)
+
+
+class PassageRetriever(BaseRetriever):
+    """Hybrid (BM25 + dense, rank-fused) search over one collection of passages."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    store: VectorStore
+    lexical: LexicalIndex
+    collection: str
+    k: int = 3
+    depth: int = 30
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        return [
+            Document(page_content=p.record.text, metadata={**p.record.metadata, "score": p.score})
+            for p in self.search(query)
+        ]
+
+    def search(
+        self, query: str, k: int | None = None, vector: list[float] | None = None
+    ) -> list[Passage]:
+        """Best passages, fused from both rankings; ``vector`` reuses a query embedding."""
+        k = k or self.k
+        if self.lexical.count(self.collection) == 0:
+            return []
+        vector = vector or self.store.embeddings.embed_query(query)
+        dense = [str(doc.id) for doc, _ in self.store.search(self.collection, vector, self.depth)]
+        lexical = [rid for rid, _ in self.lexical.search(self.collection, query, self.depth)]
+        fused = _fuse({"dense": dense, "lexical": lexical})
+        best = sorted(fused, key=lambda rid: -fused[rid])[:k]
+        records = self.lexical.get(best)
+        return [
+            Passage(
+                record=records[rid],
+                score=round(fused[rid] * RRF_K / 2, 4),
+                via=[m for m, ids in (("dense", dense), ("lexical", lexical)) if rid in ids],
+            )
+            for rid in best
+            if rid in records
+        ]

@@ -7,12 +7,15 @@ from functools import cached_property
 
 from chromadb.api import ClientAPI
 from langchain_core.embeddings import Embeddings
+from langchain_core.runnables import Runnable
 
+from assistant.chain import Answer, Composer, build_chain
 from assistant.lexical import LexicalIndex
-from assistant.retrieval import HybridRetriever
+from assistant.retrieval import HybridRetriever, PassageRetriever
 from assistant.settings import Settings
 from assistant.store import VectorStore, make_client
 from assistant.tabular import Tabular, load_tabular
+from assistant.terms import load_terms
 
 
 @dataclass
@@ -48,8 +51,29 @@ class Services:
     @cached_property
     def retriever(self) -> HybridRetriever:
         return HybridRetriever(
-            store=self.store, lexical=self.lexical, tabular=self.tabular, k=self.settings.top_k
+            store=self.store,
+            lexical=self.lexical,
+            tabular=self.tabular,
+            k=self.settings.top_k,
+            bridges=load_terms(),
         )
+
+    def passages(self, collection: str, k: int = 3) -> PassageRetriever:
+        return PassageRetriever(store=self.store, lexical=self.lexical, collection=collection, k=k)
+
+    @cached_property
+    def chain(self) -> Runnable[str, Answer]:
+        composer = Composer(
+            tabular=self.tabular,
+            codes=self.retriever,
+            guidelines=self.passages("guidelines"),
+            career=self.passages("career"),
+            k=self.settings.top_k,
+        )
+        return build_chain(composer, llm=None)
+
+    def ask(self, question: str) -> Answer:
+        return self.chain.invoke(question)
 
     def close(self) -> None:
         if "lexical" in self.__dict__:

@@ -48,6 +48,15 @@ class Settings(BaseSettings):
         default=None,
         description="Folder with official source files to ingest instead of downloading.",
     )
+    knowledge_dir: Path = Field(
+        default_factory=lambda: Path(__file__).resolve().parent.parent / "knowledge" / "career",
+        description="Folder of Markdown career and learning knowledge files.",
+    )
+    download_base_url: str | None = Field(
+        default=None,
+        description="Mirror serving the official files under their original names "
+        "(default: the CDC and CMS addresses in knowledge/sources.toml).",
+    )
     cpt_file: Path | None = Field(
         default=None,
         description="A CPT descriptor file you are licensed to use (CSV: code, description).",

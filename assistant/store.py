@@ -65,6 +65,13 @@ class VectorStore:
     def count(self, name: str) -> int:
         return self.collection(name)._collection.count()
 
+    def vectors(self, name: str, ids: Sequence[str]) -> dict[str, list[float]]:
+        """Stored embeddings by id (ids not stored are left out)."""
+        if not ids:
+            return {}
+        got = self.collection(name).get(ids=list(ids), include=["embeddings"])
+        return {rid: list(vec) for rid, vec in zip(got["ids"], got["embeddings"], strict=True)}
+
     def search(self, name: str, vector: list[float], k: int) -> list[tuple[Document, float]]:
         """Nearest records to a query vector, with cosine similarity (1 is identical)."""
         if self.count(name) == 0:

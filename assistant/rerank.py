@@ -1,0 +1,92 @@
+"""Re-ranking code candidates with what embeddings miss: negation, qualifiers, word overlap.
+
+Sentence embeddings place "duodenitis with bleeding" next to "duodenitis without bleeding" and
+"other specified" next to "unspecified". Coders read those words first, so the final score adds
+explicit features to the dense similarity.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.lexical import STOPWORDS
+
+_WORD = re.compile(r"[a-z0-9]+")
+# "without (mention of) X", "not (specified as) X", "no X": the words after are negated.
+_NEGATION = re.compile(
+    r"\b(?:without(?: mention of)?|not(?: specified as| stated as| having(?: achieved)?)?|"
+    r"no|absence of|except)\s+((?:[a-z0-9]+[ ,]*){1,3})"
+)
+_POSITIVE = re.compile(r"\b(?:with|in|due to|having achieved)\s+((?:[a-z0-9]+[ ,]*){1,3})")
+_UNSPECIFIED = re.compile(r"\b(unspecified|nos|not otherwise specified)\b")
+_OTHER = re.compile(r"\bother\b")
+
+
+def stem(word: str) -> str:
+    """A light suffix-stripping stem so plurals and adjective forms meet."""
+    for suffix in ("ies", "es", "s", "al", "ic", "ous"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def terms(text: str) -> set[str]:
+    return {stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS}
+
+
+def negated(text: str) -> set[str]:
+    """Stems that the text says are absent ("without bleeding" -> {"bleeding"})."""
+    out: set[str] = set()
+    for phrase in _NEGATION.findall(text.lower()):
+        out |= terms(phrase)
+    return out
+
+
+def asserted(text: str) -> set[str]:
+    """Stems the text says are present after "with", "in" or "due to"."""
+    lowered = _NEGATION.sub(" ", text.lower())
+    out: set[str] = set()
+    for phrase in _POSITIVE.findall(lowered):
+        out |= terms(phrase)
+    return out
+
+
+@dataclass(frozen=True)
+class Weights:
+    overlap: float = 0.25
+    polarity: float = 0.12
+    qualifier: float = 0.04
+
+
+def features(query: str, candidate: str) -> tuple[float, float, float]:
+    """(word overlap F1, polarity agreement, qualifier agreement) of a query and a code title."""
+    q, c = terms(query), terms(candidate)
+    common = len(q & c)
+    overlap = 0.0 if not common else 2 * common / (len(q) + len(c))
+    q_neg, c_neg = negated(query), negated(candidate)
+    q_pos, c_pos = asserted(query), asserted(candidate)
+    polarity = 0.0
+    polarity -= len(q_neg & c_pos) + len(q_pos & c_neg)
+    polarity += 0.5 * len(q_neg & c_neg)
+    qualifier = 0.0
+    q_unspec, c_unspec = (
+        bool(_UNSPECIFIED.search(query.lower())),
+        bool(_UNSPECIFIED.search(candidate.lower())),
+    )
+    q_other, c_other = bool(_OTHER.search(query.lower())), bool(_OTHER.search(candidate.lower()))
+    if q_other and not q_unspec:
+        qualifier += 1.0 if c_other else (-1.0 if c_unspec else 0.0)
+    if q_unspec:
+        qualifier += 1.0 if c_unspec else 0.0
+    return overlap, polarity, qualifier
+
+
+def rescore(query: str, candidate: str, dense: float, weights: Weights = Weights()) -> float:
+    overlap, polarity, qualifier = features(query, candidate)
+    return (
+        dense
+        + weights.overlap * overlap
+        + weights.polarity * polarity
+        + weights.qualifier * qualifier
+    )

@@ -1,0 +1,98 @@
+"""Question routing: which knowledge a question needs (codes, notes, guidelines, career...)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.codes import CODE_TOKEN, normalize_code
+
+LOOKUP, DETAIL, CHECK, GUIDELINE, CAREER, CPT, HCPCS, PCS = (
+    "lookup",
+    "code",
+    "check",
+    "guideline",
+    "career",
+    "cpt",
+    "hcpcs",
+    "pcs",
+)
+
+_CAREER = re.compile(
+    r"\b(career|job|jobs|salary|salaries|earn|pay|paid|wage|income|hire|hiring|become|"
+    r"certif\w*|cpc|coc|cic|crc|cpb|cca|ccs|ccs-p|rhit|rhia|aapc|ahima|exam|exams|ceus?|"
+    r"degree|school|college|course|courses|study|studying|learn|learning|remote|work from home|"
+    r"newcomer|beginner|entry[- ]level|outlook|ethic\w*|hipaa|upcoding|fraud|day[- ]to[- ]day|"
+    r"coder do|coders do|practi[cs]e)\b",
+    re.I,
+)
+_GUIDELINE = re.compile(
+    r"\b(guideline\w*|sequenc\w*|principal diagnosis|first[- ]listed|secondary diagnos\w*|"
+    r"additional diagnos\w*|convention\w*|instruction\w*|excludes ?[12]|code also|code first|"
+    r"use additional|placeholder|7th character|seventh character|alphabetic index|tabular list|"
+    r"uncertain diagnos\w*|borderline|rule out|history of|late effect|sequela|"
+    r"when (should|do|can|is|are|must)|how (should|do|is|are|must) (i|you|we)? ?(code|report|assign|sequence)|"
+    r"is it (ok|okay|allowed|appropriate)|can i (code|report|assign|use)|should i (code|report|assign|use)|"
+    r"what does .* mean|meaning of|required|requirement)\b",
+    re.I,
+)
+_LOOKUP_ASK = re.compile(
+    r"\b(what|which) (is the )?(icd-?10(-cm)? )?codes? (is |would |should |do |for|fits?)|"
+    r"^(icd-?10(-cm)? )?codes? (for|of)\b|\bcode for\b|\bhow (do|would|should) i code\b",
+    re.I,
+)
+_PAIR = re.compile(r"\b(with|together|and|both|along|same time|alongside|plus)\b", re.I)
+_DETAIL = re.compile(
+    r"\b(what is|what's|tell me about|describe|details?|notes?|explain|mean|means|look ?up|"
+    r"billable|valid)\b",
+    re.I,
+)
+_CPT = re.compile(r"\bcpt\b|(?<![\w.])\d{4}[0-9FTU](?![\w.])", re.I)
+_HCPCS = re.compile(r"\bhcpcs\b|\blevel ii\b", re.I)
+_PCS = re.compile(r"\bicd-?10-?pcs\b|\bpcs\b|\binpatient procedure", re.I)
+_QUESTION = re.compile(
+    r"^(when|how|what|why|should|can|is|are|do|does|must|may|which|where)\b", re.I
+)
+
+
+@dataclass
+class Route:
+    """Where a question goes, with the codes it names (normalised; possibly invalid)."""
+
+    kind: str
+    codes: list[str] = field(default_factory=list)
+
+
+def code_tokens(text: str) -> list[str]:
+    """Code-shaped tokens of a question in dotted form, in order, without repeats."""
+    out: list[str] = []
+    for token in CODE_TOKEN.findall(text):
+        code = normalize_code(token.rstrip("-").rstrip("."))
+        if code and any(ch.isdigit() for ch in code[1:3]) and code not in out:
+            out.append(code)
+    return out
+
+
+def route(question: str) -> Route:
+    """Decide how to answer; cues are cheap and explainable, and lookup is the fallback."""
+    codes = code_tokens(question)
+    words = CODE_TOKEN.sub(" ", question)
+    if _CPT.search(question) and not codes:
+        return Route(CPT)
+    if _HCPCS.search(question):
+        return Route(HCPCS, codes)
+    if _PCS.search(question):
+        return Route(PCS, codes)
+    if len(codes) >= 2 and _PAIR.search(words):
+        return Route(CHECK, codes)
+    if codes and (_DETAIL.search(words) or not any(ch.isalpha() for ch in words)):
+        return Route(DETAIL, codes)
+    if _CAREER.search(question):
+        return Route(CAREER, codes)
+    if _LOOKUP_ASK.search(question) and not _GUIDELINE.search(question):
+        return Route(LOOKUP, codes)
+    if _GUIDELINE.search(question) or (_QUESTION.search(question) and "?" in question):
+        return Route(GUIDELINE, codes)
+    if codes:
+        return Route(DETAIL, codes)
+    return Route(LOOKUP, codes)

@@ -1,0 +1,47 @@
+"""Query wording bridges: lay and older terms gain the words ICD-10-CM titles use."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class TermsError(ValueError):
+    """The terms file is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Bridge:
+    pattern: re.Pattern[str]
+    means: str
+    source: str
+
+
+def default_terms_path() -> Path:
+    return Path(__file__).resolve().parent.parent / "knowledge" / "terms.toml"
+
+
+def load_terms(path: Path | None = None) -> list[Bridge]:
+    """Read the bridges; each ``say`` phrase matches as whole words, case-insensitively."""
+    path = path or default_terms_path()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise TermsError(f"cannot read terms file {path}: {exc}") from exc
+    bridges = []
+    for number, entry in enumerate(data.get("term", []), start=1):
+        if not entry.get("say") or not entry.get("means") or not entry.get("source"):
+            raise TermsError(f"{path}: term {number} needs say, means and source")
+        words = sorted(entry["say"], key=len, reverse=True)
+        pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.I)
+        bridges.append(Bridge(pattern, entry["means"], entry["source"]))
+    return bridges
+
+
+def expand(query: str, bridges: list[Bridge]) -> str:
+    """The query with each bridged phrase followed by its ICD-10-CM wording in the same place."""
+    for bridge in bridges:
+        query = bridge.pattern.sub(lambda m, b=bridge: f"{m.group(0)} {b.means}", query)
+    return query
