@@ -26,6 +26,8 @@ RRF_K = 60
 WEIGHTS = {"dense": 1.0, "lexical": 0.8}
 POOL = 50  # candidate codes re-scored per query
 HEADERS = 5  # top-ranked headers whose codes join the pool
+INDEX_DEPTH = 20  # Alphabetic Index trails consulted per query
+INDEX_TRUST = 0.95  # a trail's similarity counts slightly less than the code title's own
 
 
 @dataclass
@@ -52,6 +54,7 @@ class HybridRetriever(BaseRetriever):
     k: int = 5
     depth: int = 60
     bridges: list[Bridge] = []
+    use_index: bool = True
 
     # --- LangChain interface -------------------------------------------------------------
     def _get_relevant_documents(
@@ -125,7 +128,8 @@ class HybridRetriever(BaseRetriever):
                 lexical_order.append(code)
                 matched.setdefault(code, rec.text)
             via[code].add("lexical")
-        pool = self._pool(dense_order, lexical_order)
+        index_order = self._index_candidates(vector, similarity, matched, via)
+        pool = self._pool(_interleave(dense_order, index_order), lexical_order)
         missing = [c for c in pool if c not in similarity]
         for code, vec in self.store.vectors("codes", [self.record_id(c) for c in missing]).items():
             similarity[code.rsplit(":", 1)[-1]] = _dot(vec, vector)
@@ -158,6 +162,37 @@ class HybridRetriever(BaseRetriever):
             if len(hits) >= k:
                 break
         return hits[:k]
+
+    def _index_candidates(
+        self,
+        vector: list[float],
+        similarity: dict[str, float],
+        matched: dict[str, str],
+        via: dict[str, set[str]],
+    ) -> list[str]:
+        """Codes that Alphabetic Index trails close to the query lead to (when ingested).
+
+        The index speaks the coder's language ("Attack, heart") where titles do not, so a
+        trail that matches well stands for the code it names.
+        """
+        if not self.use_index:
+            return []
+        order: list[str] = []
+        for doc, score in self.store.search("index", vector, INDEX_DEPTH):
+            if doc.metadata.get("index") not in {"index", "eindex"}:
+                continue  # the tables are answered cell by cell, not as lookup keys
+            node = self.tabular.node(str(doc.metadata.get("code") or ""))
+            if node is None or node.kind in {"chapter", "block"}:
+                continue
+            leaves = [node.code] if not node.children else self._leaves_under(node.code, 3)
+            for leaf in leaves:
+                if score * INDEX_TRUST > similarity.get(leaf, 0.0):
+                    similarity[leaf] = score * INDEX_TRUST
+                    matched[leaf] = str(doc.metadata.get("citation", doc.page_content))
+                via[leaf].add("index")
+                if leaf not in order:
+                    order.append(leaf)
+        return order
 
     def record_id(self, code: str) -> str:
         return f"icd10cm:{self.tabular.version}:{code}"
