@@ -33,6 +33,8 @@ NOTE_LABELS = {
 }
 # Below this cosine similarity the best code is too far from the question to be offered.
 MIN_DENSE = 0.35
+# How far a question's wording moves it toward one kind of answer (in cosine similarity).
+ROUTE_NUDGE = 0.1
 
 
 @dataclass
@@ -95,6 +97,8 @@ class Composer:
 
     def answer(self, question: str) -> Answer:
         decision = router.route(question)
+        if decision.kind == router.OPEN:
+            decision.kind = self._choose(question, decision)
         handler = {
             router.DETAIL: self._detail,
             router.CHECK: self._check,
@@ -107,6 +111,21 @@ class Composer:
         result = handler(question, decision)
         result.route = result.route or decision.kind
         return result
+
+    def _choose(self, question: str, decision: router.Route) -> str:
+        """Route an open question to the collection whose best match is closest, nudged by
+        its words: questions lean to guidelines and career, bare descriptions to codes."""
+        vector = self.codes.store.embeddings.embed_query(question)
+        best = {
+            router.LOOKUP: max((s for _, s in self.codes.store.search("codes", vector, 3)), default=0.0),
+            router.GUIDELINE: max((p.dense for p in self.guidelines.search(question, 3, vector)), default=0.0),
+            router.CAREER: max((p.dense for p in self.career.search(question, 3, vector)), default=0.0),
+        }
+        best[router.LOOKUP] += -ROUTE_NUDGE if decision.question_like else ROUTE_NUDGE
+        best[router.GUIDELINE] += ROUTE_NUDGE * decision.guideline_cue
+        best[router.CAREER] += ROUTE_NUDGE * (decision.career_cue or bool(decision.mentions))
+        decision.scores = {k: round(v, 3) for k, v in best.items()}
+        return max(best, key=lambda k: best[k])
 
     # --- code lookup ---------------------------------------------------------------------
     def _lookup(self, question: str, decision: router.Route) -> Answer:
@@ -268,7 +287,7 @@ class Composer:
         return Answer(question, "\n\n".join(lines), sources.items, [], router.GUIDELINE)
 
     def _career(self, question: str, decision: router.Route) -> Answer:
-        passages = self.career.search(question, k=2)
+        passages = self.career.search(question, k=3)
         if not passages:
             return Answer(
                 question,
@@ -283,7 +302,7 @@ class Composer:
         for i, p in enumerate(passages):
             meta = p.record.metadata
             n = sources.cite(str(meta["source"]), str(meta["ref"]), str(meta.get("passage", "")))
-            body = _excerpt(str(meta.get("passage", "")), 1200 if i == 0 else 400)
+            body = _excerpt(str(meta.get("passage", "")), 1200 if i == 0 else 500)
             lines.append(f"**{meta['ref']}** ({meta['source']}) [{n}]\n{body}")
         return Answer(question, "\n\n".join(lines), sources.items, [], router.CAREER)
 

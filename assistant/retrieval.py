@@ -26,6 +26,7 @@ RRF_K = 60
 WEIGHTS = {"dense": 1.0, "lexical": 0.8}
 POOL = 50  # candidate codes re-scored per query
 HEADERS = 5  # top-ranked headers whose codes join the pool
+LEXICAL_SHARE = 0.15  # weight of normalised BM25 next to cosine similarity for passages
 INDEX_DEPTH = 20  # Alphabetic Index trails consulted per query
 INDEX_TRUST = 0.95  # a trail's similarity counts slightly less than the code title's own
 
@@ -293,6 +294,7 @@ class Passage:
     record: Record
     score: float
     via: list[str] = field(default_factory=list)
+    dense: float = 0.0  # cosine similarity of the passage to the question
 
 
 class PassageRetriever(BaseRetriever):
@@ -322,16 +324,36 @@ class PassageRetriever(BaseRetriever):
         if self.lexical.count(self.collection) == 0:
             return []
         vector = vector or self.store.embeddings.embed_query(query)
-        dense = [str(doc.id) for doc, _ in self.store.search(self.collection, vector, self.depth)]
-        lexical = [rid for rid, _ in self.lexical.search(self.collection, query, self.depth)]
-        fused = _fuse({"dense": dense, "lexical": lexical})
+        found = self.store.search(self.collection, vector, self.depth)
+        similarity: dict[str, float] = {}
+        dense: list[str] = []
+        for doc, score in found:  # a heading-only vector stands for its passage
+            rid = str(doc.id).split("#", 1)[0]
+            similarity[rid] = max(similarity.get(rid, 0.0), score)
+            if rid not in dense:
+                dense.append(rid)
+        lexical: dict[str, float] = {}
+        for rid, bm25 in self.lexical.search(self.collection, query, self.depth):
+            rid = rid.split("#", 1)[0]
+            lexical[rid] = max(lexical.get(rid, 0.0), bm25)
+        missing = [rid for rid in lexical if rid not in similarity]
+        for rid, vec in self.store.vectors(self.collection, missing).items():
+            similarity[rid] = _dot(vec, vector)
+        top = max(lexical.values(), default=1.0) or 1.0
+        # Scores, not ranks, are fused: a passage far closer in meaning should not lose to one
+        # that merely repeats a common query word.
+        fused = {
+            rid: similarity.get(rid, 0.0) + LEXICAL_SHARE * lexical.get(rid, 0.0) / top
+            for rid in {*dense, *lexical}
+        }
         best = sorted(fused, key=lambda rid: -fused[rid])[:k]
         records = self.lexical.get(best)
         return [
             Passage(
                 record=records[rid],
-                score=round(fused[rid] * RRF_K / 2, 4),
+                score=round(fused[rid], 4),
                 via=[m for m, ids in (("dense", dense), ("lexical", lexical)) if rid in ids],
+                dense=similarity.get(rid, 0.0),
             )
             for rid in best
             if rid in records

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from assistant.codes import CODE_TOKEN, normalize_code
 
-LOOKUP, DETAIL, CHECK, GUIDELINE, CAREER, CPT, HCPCS, PCS = (
+LOOKUP, DETAIL, CHECK, GUIDELINE, CAREER, CPT, HCPCS, PCS, OPEN = (
     "lookup",
     "code",
     "check",
@@ -16,6 +16,7 @@ LOOKUP, DETAIL, CHECK, GUIDELINE, CAREER, CPT, HCPCS, PCS = (
     "cpt",
     "hcpcs",
     "pcs",
+    "open",  # not decided by its words: the chain compares what each collection finds
 )
 
 _CAREER = re.compile(
@@ -48,6 +49,7 @@ _DETAIL = re.compile(
     re.I,
 )
 _CPT = re.compile(r"\bcpt\b|(?<![\w.])\d{4}[0-9FTU](?![\w.])", re.I)
+_CPT_NUMBER = re.compile(r"(?<![\w.$,])\d{4}[0-9FTU](?![\w.,])")
 _HCPCS = re.compile(r"\bhcpcs\b|\blevel ii\b", re.I)
 _PCS = re.compile(r"\bicd-?10-?pcs\b|\bpcs\b|\binpatient procedure", re.I)
 _QUESTION = re.compile(
@@ -57,10 +59,16 @@ _QUESTION = re.compile(
 
 @dataclass
 class Route:
-    """Where a question goes, with the codes it names (normalised; possibly invalid)."""
+    """Where a question goes, with the codes it names (normalised; possibly invalid) and, for
+    open questions, the cues its words give."""
 
     kind: str
     codes: list[str] = field(default_factory=list)
+    career_cue: bool = False
+    guideline_cue: bool = False
+    question_like: bool = False
+    mentions: str = ""  # "cpt", "hcpcs" or "pcs" when the question names that code set
+    scores: dict[str, float] = field(default_factory=dict)  # set by the chain for open ones
 
 
 def code_tokens(text: str) -> list[str]:
@@ -74,25 +82,24 @@ def code_tokens(text: str) -> list[str]:
 
 
 def route(question: str) -> Route:
-    """Decide how to answer; cues are cheap and explainable, and lookup is the fallback."""
+    """Decide how to answer from the words alone where they are clear; otherwise ``OPEN``."""
     codes = code_tokens(question)
     words = CODE_TOKEN.sub(" ", question)
-    if _CPT.search(question) and not codes:
-        return Route(CPT)
-    if _HCPCS.search(question):
-        return Route(HCPCS, codes)
-    if _PCS.search(question):
-        return Route(PCS, codes)
+    mentions = (
+        CPT if _CPT.search(question) else HCPCS if _HCPCS.search(question) else PCS if _PCS.search(question) else ""
+    )
+    wants_code = bool(_LOOKUP_ASK.search(question) or _CPT_NUMBER.search(question))
+    if mentions and wants_code and not codes:
+        return Route(mentions, codes, mentions=mentions)
     if len(codes) >= 2 and _PAIR.search(words):
         return Route(CHECK, codes)
     if codes and (_DETAIL.search(words) or not any(ch.isalpha() for ch in words)):
         return Route(DETAIL, codes)
-    if _CAREER.search(question):
-        return Route(CAREER, codes)
-    if _LOOKUP_ASK.search(question) and not _GUIDELINE.search(question):
+    career = bool(_CAREER.search(question))
+    guideline = bool(_GUIDELINE.search(question))
+    if _LOOKUP_ASK.search(question) and not guideline and not career:
         return Route(LOOKUP, codes)
-    if _GUIDELINE.search(question) or (_QUESTION.search(question) and "?" in question):
-        return Route(GUIDELINE, codes)
-    if codes:
+    if codes and not (career or guideline):
         return Route(DETAIL, codes)
-    return Route(LOOKUP, codes)
+    question_like = bool(_QUESTION.search(question.strip()) or question.strip().endswith("?"))
+    return Route(OPEN, codes, career, guideline, question_like, mentions)

@@ -8,20 +8,32 @@ from assistant import alphaindex, guidelines, knowledge
 from assistant.codes import normalize_code
 from assistant.records import Record
 
+TOPIC = "#topic"  # id suffix of a passage's heading-only vector
+
 
 def guideline_records(pdf: Path) -> tuple[list[Record], str]:
     """Guideline passages, each embedded with its breadcrumb so the section's topic is found."""
     parsed = guidelines.parse_guidelines(pdf)
-    records = [
-        Record(
-            id=chunk.id,
-            text=chunk.for_retrieval(),
-            metadata={**chunk.metadata(), "passage": chunk.text},
-            keywords=f"{chunk.section} {chunk.title}",
+    records = []
+    for chunk in guidelines.chunk_sections(parsed):
+        meta = {**chunk.metadata(), "passage": chunk.text}
+        records.append(
+            Record(
+                id=chunk.id,
+                text=chunk.for_retrieval(),
+                metadata=meta,
+                keywords=f"{chunk.section} {chunk.title}",
+            )
         )
-        for chunk in guidelines.chunk_sections(parsed)
-    ]
+        if chunk.id.endswith(":0"):
+            records.append(_topic(chunk.id, chunk.context, meta))
     return records, parsed.version
+
+
+def _topic(base_id: str, topic: str, meta: dict[str, str | int | float | bool]) -> Record:
+    """A second vector for a passage holding only its heading path: what the passage is about,
+    undiluted by its body (a question often names the topic, not the wording of the rule)."""
+    return Record(id=f"{base_id}{TOPIC}", text=topic, metadata={**meta, "alias": True})
 
 
 def index_records(path: Path, source: str) -> tuple[list[Record], dict[str, int]]:
@@ -55,19 +67,20 @@ def index_records(path: Path, source: str) -> tuple[list[Record], dict[str, int]
 
 def career_records(folder: Path) -> list[Record]:
     """Knowledge sections by heading; the per-file source lists stay out of retrieval."""
-    return [
-        Record(
-            id=chunk.id,
-            text=f"{chunk.title}: {chunk.heading}\n{chunk.text}",
-            metadata={
-                "kind": "career",
-                "source": chunk.file,
-                "ref": chunk.heading,
-                "title": chunk.title,
-                "citation": knowledge.citation(chunk),
-                "passage": chunk.text,
-            },
+    records = []
+    for chunk in knowledge.load_knowledge(folder):
+        if chunk.heading.strip().lower() == "sources":
+            continue
+        meta: dict[str, str | int | float | bool] = {
+            "kind": "career",
+            "source": chunk.file,
+            "ref": chunk.heading,
+            "title": chunk.title,
+            "citation": knowledge.citation(chunk),
+            "passage": chunk.text,
+        }
+        records.append(
+            Record(id=chunk.id, text=f"{chunk.title}: {chunk.heading}\n{chunk.text}", metadata=meta)
         )
-        for chunk in knowledge.load_knowledge(folder)
-        if chunk.heading.strip().lower() != "sources"
-    ]
+        records.append(_topic(chunk.id, f"{chunk.title}: {chunk.heading}", meta))
+    return records

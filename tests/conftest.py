@@ -20,13 +20,19 @@ from assistant.tabular import Tabular, load_tabular
 
 DIM = 256
 _WORD = re.compile(r"[a-z0-9]+")
+# Function words carry no topic; left in, every question would resemble every passage a little.
+_FUNCTION_WORDS = frozenset(
+    "a an the of and or is are be to in on at by for do does i my me it what how when which "
+    "who why can should".split()
+)
 
 
 class FakeEmbeddings(Embeddings):
     """Bag-of-words vectors: each (lightly stemmed) word hashes to one of 256 dimensions.
 
     Texts sharing words are similar, texts sharing none score 0 (up to hash collisions), and
-    the same text always gets the same vector, so rankings in tests are predictable.
+    the same text always gets the same vector, so rankings in tests are predictable. Function
+    words ("the", "is", "what") are left out.
     """
 
     def __init__(self) -> None:
@@ -36,6 +42,8 @@ class FakeEmbeddings(Embeddings):
     def words(text: str) -> list[str]:
         out = []
         for word in _WORD.findall(text.lower()):
+            if word in _FUNCTION_WORDS:
+                continue
             if len(word) > 3 and word.endswith("s"):
                 word = word[:-1]
             out.append(word)

@@ -1,0 +1,56 @@
+"""Question routing (assistant.router): which kind of answer a question gets."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import router
+from assistant.router import code_tokens, route
+from assistant.services import Services
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "codes"),
+    [
+        ("what is E11.65?", router.DETAIL, ["E11.65"]),
+        ("e1165", router.DETAIL, ["E11.65"]),
+        ("is S02.2XXA billable?", router.DETAIL, ["S02.2XXA"]),
+        ("can I code E10.9 with E11.9?", router.CHECK, ["E10.9", "E11.9"]),
+        ("Are E10.9 and E11.9 allowed together?", router.CHECK, ["E10.9", "E11.9"]),
+        ("CPT for office visit 99213", router.CPT, []),
+        ("99213", router.CPT, []),
+        ("What is the ICD-10-PCS code for appendectomy?", router.PCS, []),
+        ("HCPCS code for a wheelchair", router.HCPCS, []),
+        ("what is the code for strep throat?", router.LOOKUP, []),
+    ],
+)
+def test_questions_with_clear_cues_are_routed_by_their_words(
+    question: str, kind: str, codes: list[str]
+) -> None:
+    decision = route(question)
+    assert decision.kind == kind
+    assert decision.codes == codes
+
+
+# Questions whose words alone may not decide: the chain settles them against the collections.
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("when is sepsis sequenced first?", router.GUIDELINE),
+        ("How do I become a medical coder?", router.CAREER),
+        ("which certifications should a new coder get?", router.CAREER),
+        ("type 2 diabetes with hyperglycemia", router.LOOKUP),
+        ("fracture of nasal bones, initial encounter", router.LOOKUP),
+        ("strep throat", router.LOOKUP),
+    ],
+)
+def test_every_question_ends_up_with_the_right_kind_of_answer(
+    ingested: Services, question: str, kind: str
+) -> None:
+    assert ingested.ask(question).route == kind
+
+
+def test_code_tokens_are_dotted_in_order_without_repeats() -> None:
+    assert code_tokens("is e1165 the same as E11.65, or S022XXA?") == ["E11.65", "S02.2XXA"]
+    assert code_tokens("see guideline I.C.1.d.4") == []
+    assert code_tokens("type 1 diabetes (E10.-)") == ["E10"]
