@@ -117,9 +117,15 @@ class Composer:
         its words: questions lean to guidelines and career, bare descriptions to codes."""
         vector = self.codes.store.embeddings.embed_query(question)
         best = {
-            router.LOOKUP: max((s for _, s in self.codes.store.search("codes", vector, 3)), default=0.0),
-            router.GUIDELINE: max((p.dense for p in self.guidelines.search(question, 3, vector)), default=0.0),
-            router.CAREER: max((p.dense for p in self.career.search(question, 3, vector)), default=0.0),
+            router.LOOKUP: max(
+                (s for _, s in self.codes.store.search("codes", vector, 3)), default=0.0
+            ),
+            router.GUIDELINE: max(
+                (p.dense for p in self.guidelines.search(question, 3, vector)), default=0.0
+            ),
+            router.CAREER: max(
+                (p.dense for p in self.career.search(question, 3, vector)), default=0.0
+            ),
         }
         best[router.LOOKUP] += -ROUTE_NUDGE if decision.question_like else ROUTE_NUDGE
         best[router.GUIDELINE] += ROUTE_NUDGE * decision.guideline_cue
@@ -302,7 +308,7 @@ class Composer:
         for i, p in enumerate(passages):
             meta = p.record.metadata
             n = sources.cite(str(meta["source"]), str(meta["ref"]), str(meta.get("passage", "")))
-            body = _excerpt(str(meta.get("passage", "")), 1200 if i == 0 else 500)
+            body = _excerpt(str(meta.get("passage", "")), 1500 if i == 0 else 700)
             lines.append(f"**{meta['ref']}** ({meta['source']}) [{n}]\n{body}")
         return Answer(question, "\n\n".join(lines), sources.items, [], router.CAREER)
 

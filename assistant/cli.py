@@ -66,6 +66,8 @@ def cmd_lookup(args: argparse.Namespace) -> int:
     query = _question(args.text, services.settings)
     _require_index(services)
     hits = services.retriever.search_codes(query, k=args.k)
+    if not hits:
+        _reject_unknown_codes(services, query)
     source = f"{services.tabular.label} Tabular List"
     results = [
         {
@@ -189,6 +191,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise UserError(f"unknown eval set {args.set}")
     print(json.dumps(report))
     return 0
+
+
+def _reject_unknown_codes(services, query: str) -> None:
+    """A lookup of a code that does not exist is an input error with the nearest codes."""
+    from assistant.notes import UnknownCodeError, resolve
+    from assistant.router import code_tokens
+
+    for code in code_tokens(query):
+        try:
+            resolve(services.tabular, code)
+        except UnknownCodeError as exc:
+            raise UserError(str(exc)) from exc
 
 
 def _require_index(services) -> None:

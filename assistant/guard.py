@@ -41,6 +41,9 @@ class GuardResult:
     incomplete: list[str] = field(default_factory=list)
 
 
+_RANGE_TEXT = re.compile(r"[A-Za-z][0-9A-Za-z]{2}-[A-Za-z][0-9A-Za-z]{2}")
+
+
 def guard(text: str, tab: Tabular) -> GuardResult:
     """Check every code-like token of ``text`` against ``tab`` and mark the invalid ones."""
     marks: list[int] = []  # end offsets of invalid codes
@@ -55,6 +58,9 @@ def guard(text: str, tab: Tabular) -> GuardResult:
         if code is None:
             continue
         in_range = _starts_range(text, match.end()) or _ends_range(text, match.start())
+        if in_range and _official_range(text, match.start(), match.end(), tab):
+            checked += 1  # "U00-U85" names Chapter 22 even though U00 itself is no code
+            continue
         exists = tab.node(code) is not None
         if not exists and not _looks_like_code(text, match.start(), token, in_range):
             continue
@@ -74,6 +80,14 @@ def guard(text: str, tab: Tabular) -> GuardResult:
         marks.append(match.end())
     invalid = [token for _start, token in sorted(found)]
     return GuardResult(_mark(text, marks), checked, invalid, incomplete)
+
+
+def _official_range(text: str, start: int, end: int, tab: Tabular) -> bool:
+    """Whether the range the token at ``start:end`` belongs to is a block or chapter span."""
+    for found in _RANGE_TEXT.finditer(text, max(0, start - 5), min(len(text), end + 5)):
+        if found.start() <= start and end <= found.end():
+            return found.group(0).upper() in tab.ranges
+    return False
 
 
 def _starts_range(text: str, end: int) -> bool:

@@ -68,9 +68,10 @@ class HybridRetriever(BaseRetriever):
         """Best billable codes for a description or a code, most likely first."""
         k = k or self.k
         exact = self._exact(query)
-        words = CODE_TOKEN.sub(" ", query).strip() if exact else query
-        if exact and not _has_words(words):
-            return exact[:k]
+        tokens = CODE_TOKEN.findall(query)
+        words = CODE_TOKEN.sub(" ", query).strip() if tokens else query
+        if tokens and not _has_words(words):
+            return exact[:k]  # only codes were given: a code that does not exist finds nothing
         hits = self._search_words(words, k)
         seen = {h.code for h in exact}
         return (exact + [h for h in hits if h.code not in seen])[:k]

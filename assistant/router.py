@@ -86,7 +86,13 @@ def route(question: str) -> Route:
     codes = code_tokens(question)
     words = CODE_TOKEN.sub(" ", question)
     mentions = (
-        CPT if _CPT.search(question) else HCPCS if _HCPCS.search(question) else PCS if _PCS.search(question) else ""
+        CPT
+        if _CPT.search(question)
+        else HCPCS
+        if _HCPCS.search(question)
+        else PCS
+        if _PCS.search(question)
+        else ""
     )
     wants_code = bool(_LOOKUP_ASK.search(question) or _CPT_NUMBER.search(question))
     if mentions and wants_code and not codes:

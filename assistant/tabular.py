@@ -12,6 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -96,6 +97,15 @@ class Tabular:
             node = self._nodes[node.parent]
             chain.append(node)
         return list(reversed(chain))
+
+    @cached_property
+    def ranges(self) -> frozenset[str]:
+        """Official ranges: block ids and chapter spans ("E08-E13", "U00-U85")."""
+        spans = {n.code for n in self._nodes.values() if n.kind == "block" and "-" in n.code}
+        for n in self._nodes.values():
+            if n.kind == "chapter":
+                spans.update(re.findall(r"\(([A-Z0-9]{3}-[A-Z0-9]{3})\)", n.description))
+        return frozenset(spans)
 
     def codes(self) -> Iterator[Node]:
         """Every category, subcategory and code in the XML (not chapters or blocks)."""

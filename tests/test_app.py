@@ -132,9 +132,7 @@ def test_failing_ask_reports_one_line_and_keeps_history():
 
 # --- build_ui() and serve() -----------------------------------------------------------------
 def test_build_ui_shows_version_local_note_and_examples():
-    demo = app.build_ui(
-        fake_ask, title="medcode", version_label="ICD-10-CM FY2026", max_chars=200
-    )
+    demo = app.build_ui(fake_ask, title="medcode", version_label="ICD-10-CM FY2026", max_chars=200)
     assert isinstance(demo, gr.Blocks)
     assert demo.analytics_enabled is False
     config = demo.get_config_file()
@@ -143,9 +141,7 @@ def test_build_ui_shows_version_local_note_and_examples():
     assert "ICD-10-CM FY2026" in header
     assert "locally" in header
     assert "CPT® is not included" in header and "AMA" in header
-    samples = next(
-        c["props"]["samples"] for c in config["components"] if c["type"] == "dataset"
-    )
+    samples = next(c["props"]["samples"] for c in config["components"] if c["type"] == "dataset")
     assert ["what is E11.65?"] in samples
     assert ["CPC vs CCS — which certification?"] in samples
 
@@ -217,9 +213,7 @@ def test_page_answers_a_question_and_shows_its_sources(tmp_path: Path, monkeypat
         "playwright.sync_api", reason="playwright not installed (pip install playwright)"
     )
     monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
-    demo = app.build_ui(
-        fake_ask, title="medcode", version_label="ICD-10-CM FY2026", max_chars=200
-    )
+    demo = app.build_ui(fake_ask, title="medcode", version_label="ICD-10-CM FY2026", max_chars=200)
     port = free_port()
     demo.launch(
         server_name="127.0.0.1",
@@ -237,9 +231,11 @@ def test_page_answers_a_question_and_shows_its_sources(tmp_path: Path, monkeypat
                 # "Everything runs locally": the page itself must not call out either.
                 page.on(
                     "request",
-                    lambda r: None
-                    if r.url.startswith((f"http://127.0.0.1:{port}", "data:", "blob:"))
-                    else outside.append(r.url),
+                    lambda r: (
+                        None
+                        if r.url.startswith((f"http://127.0.0.1:{port}", "data:", "blob:"))
+                        else outside.append(r.url)
+                    ),
                 )
                 page.goto(f"http://127.0.0.1:{port}/", wait_until="networkidle")
                 sync_api.expect(page.locator("#header")).to_contain_text("ICD-10-CM FY2026")

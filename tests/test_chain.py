@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.chain import Answer, Citation, Composer, build_chain
@@ -26,7 +25,9 @@ def assert_only_valid_codes(answer: Answer, tab: Tabular) -> None:
 def test_lookup_answer_cites_the_tabular_list_for_its_best_match(ingested: Services) -> None:
     answer = ingested.ask("type 2 diabetes with hyperglycemia")
     assert answer.route == "lookup"
-    assert answer.answer.startswith("Best match: **E11.65** Type 2 diabetes mellitus with hyperglycemia")
+    assert answer.answer.startswith(
+        "Best match: **E11.65** Type 2 diabetes mellitus with hyperglycemia"
+    )
     assert "[1]" in answer.answer.splitlines()[0]
     first = answer.citations[0]
     assert (first.n, first.ref) == (1, "E11.65")
@@ -161,7 +162,9 @@ class ScriptedComposer:
 
 
 def test_guard_marks_an_invented_code_and_drops_it_from_the_codes(small_tab: Tabular) -> None:
-    composer = ScriptedComposer(small_tab, "Use **X99.99** or **E11.65** [1].", ["X99.99", "E11.65"])
+    composer = ScriptedComposer(
+        small_tab, "Use **X99.99** or **E11.65** [1].", ["X99.99", "E11.65"]
+    )
     answer = build_chain(composer).invoke("anything")  # type: ignore[arg-type]
     assert answer.guard["invalid"] == ["X99.99"]
     assert f"**X99.99**{INVALID_MARK}" not in answer.answer  # the mark follows the code itself
@@ -186,11 +189,6 @@ def test_real_composer_answers_pass_the_guard_unchanged(ingested: Services) -> N
         assert_only_valid_codes(answer, ingested.tabular)
 
 
-@pytest.mark.xfail(
-    reason="guard.py flags the endpoints of official block ranges that are not codes "
-    "(U00-U85, U00-U49) as invalid, garbling the hierarchy line of every U code answer",
-    strict=True,
-)
 def test_real_u_code_details_have_no_invalid_marks(real_tab: Tabular) -> None:
     composer = Composer(tabular=real_tab, codes=None, guidelines=None, career=None)  # type: ignore[arg-type]
     answer = build_chain(composer).invoke("what is U07.1?")

@@ -95,7 +95,9 @@ def test_lookup_text_lists_code_and_description(
 
 
 def test_ask_json_shape(ingested_home: Path, capsys: pytest.CaptureFixture) -> None:
-    code, out, _err = run(ingested_home, capsys, "ask", "type 2 diabetes with hyperglycemia", "--json")
+    code, out, _err = run(
+        ingested_home, capsys, "ask", "type 2 diabetes with hyperglycemia", "--json"
+    )
     assert code == 0
     data = json.loads(out)
     assert {"answer", "citations", "codes"} <= set(data)

@@ -126,7 +126,9 @@ def test_malformed_xml_is_a_one_line_error(tmp_path: Path) -> None:
 
 
 def test_wrong_root_element_is_refused(tmp_path: Path) -> None:
-    path = write_tabular(tmp_path, '<?xml version="1.0"?><ICD10CM.index><version>2026</version></ICD10CM.index>')
+    path = write_tabular(
+        tmp_path, '<?xml version="1.0"?><ICD10CM.index><version>2026</version></ICD10CM.index>'
+    )
     assert "root <ICD10CM.index>" in _one_line_error(path)
 
 
@@ -140,20 +142,25 @@ def test_tabular_without_codes_is_refused(tmp_path: Path) -> None:
 
 
 # --- the bundled FY2026 release -------------------------------------------------------------
-def _leaves_of_code_list() -> set[str]:
-    """Billable codes computed independently from simple-icd-10-cm's flat code list.
+def _code_list() -> list[str]:
+    """Every code in simple-icd-10-cm's flat code list, sorted, without its dot.
 
-    The list holds chapters ("1"), blocks ("A00-A09") and every code without its dot, 7th
-    character codes included (S022XXA). A code is billable when no other listed code extends it.
+    The list holds chapters ("1"), blocks ("A00-A09") and every code, 7th character codes
+    included (S022XXA); chapters and blocks are left out here.
     """
     path = bundled_tabular_path().parent / "code-list-April-2026.txt"
-    listed = sorted(
+    return sorted(
         {
             line.strip()
             for line in path.read_text(encoding="utf-8").splitlines()
             if re.fullmatch(r"[A-Z][0-9A-Z]{2,6}", line.strip())
         }
     )
+
+
+def _leaves_of_code_list() -> set[str]:
+    """Billable codes computed independently: a listed code no other listed code extends."""
+    listed = _code_list()
     return {
         code
         for i, code in enumerate(listed)
@@ -166,6 +173,14 @@ def test_bundled_billable_codes_match_the_official_code_list(real_tab: Tabular) 
     billable = {compact(c) for c in real_tab.billable_codes()}
     assert len(leaves) == 74_719
     assert billable == leaves
+
+
+def test_bundled_every_listed_code_resolves_in_its_typed_form(real_tab: Tabular) -> None:
+    unresolved = [c for c in _code_list() if real_tab.node(c) is None]
+    assert unresolved == []
+    assert real_tab.node("S022XXA").description == (  # type: ignore[union-attr]
+        "Fracture of nasal bones, initial encounter for closed fracture"
+    )
 
 
 def test_bundled_release_is_fy2026_with_the_new_qa0_codes(real_tab: Tabular) -> None:
