@@ -15,10 +15,13 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant import router
+from assistant.alphaindex import COLUMN_LABELS
 from assistant.excludes import check_codes
 from assistant.guard import guard
+from assistant.lexical import LexicalIndex
 from assistant.notes import UnknownCodeError, code_details, encounter_from_text
 from assistant.retrieval import CodeHit, HybridRetriever, Passage, PassageRetriever
+from assistant.tables import TableAnswer, lookup_table
 from assistant.tabular import Tabular
 
 NOTE_LABELS = {
@@ -88,7 +91,7 @@ class Composer:
     codes: HybridRetriever
     guidelines: PassageRetriever
     career: PassageRetriever
-    cpt_available: bool = False
+    lexical: LexicalIndex | None = None  # for the Drug and Neoplasm tables, when ingested
     k: int = 5
 
     @property
@@ -97,6 +100,10 @@ class Composer:
 
     def answer(self, question: str) -> Answer:
         decision = router.route(question)
+        if decision.kind in {router.OPEN, router.LOOKUP} and self.lexical is not None:
+            found = lookup_table(question, self.lexical, self.tabular)
+            if found is not None:
+                return self._table(question, found)
         if decision.kind == router.OPEN:
             decision.kind = self._choose(question, decision)
         handler = {
@@ -189,6 +196,33 @@ class Composer:
             items = "; ".join(f"{n} (at {lvl})" for n, lvl in zip(shown, levels, strict=False))
             lines.append(f"- {label}: {items}{more}")
         return lines
+
+    def _table(self, question: str, found: TableAnswer) -> Answer:
+        sources = _Sources()
+        meta = found.record.metadata
+        n = sources.cite(str(meta["source"]), str(meta["ref"]), str(meta["citation"]))
+        label = COLUMN_LABELS.get(found.column, found.column.replace("_", " "))
+        lines = [f'{meta["citation"].split(" -> ")[0]}, column "{label}": **{found.cell}** [{n}]']
+        if len(found.codes) == 1:
+            code = found.codes[0]
+            node = self.tabular.node(code)
+            m = sources.cite(self.tab_source, code, f"{code} {node.description if node else ''}")
+            lines.append(f"Complete code: **{code}** {node.description if node else ''} [{m}]")
+            if encounter_from_text(question) is None and code != found.cell:
+                lines.append(
+                    "The question does not say which encounter; this is the initial encounter. "
+                    "Use the 7th character D for a subsequent encounter or S for a sequela."
+                )
+        elif found.codes:
+            lines.append("Complete it in the Tabular List; the codes under it:")
+            for code in found.codes:
+                node = self.tabular.node(code)
+                m = sources.cite(
+                    self.tab_source, code, f"{code} {node.description if node else ''}"
+                )
+                lines.append(f"- **{code}** {node.description if node else ''} [{m}]")
+        lines.append(f"\nCode set: {self.tabular.label}.")
+        return Answer(question, "\n".join(lines), sources.items, found.codes, "table")
 
     # --- code details and pair checks ----------------------------------------------------
     def _detail(self, question: str, decision: router.Route) -> Answer:

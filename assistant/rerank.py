@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
 
 from assistant.lexical import STOPWORDS
 
@@ -23,12 +26,13 @@ _UNSPECIFIED = re.compile(r"\b(unspecified|nos|not otherwise specified)\b")
 _OTHER = re.compile(r"\bother\b")
 
 
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A light suffix-stripping stem so plurals and adjective forms meet."""
-    for suffix in ("ies", "es", "s", "al", "ic", "ous"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+    """Snowball (Porter 2) stem, so "lymphocytic" meets "lymphocyte", "depletion" "depleted"."""
+    return str(_STEMMER.stemWord(word))
 
 
 def terms(text: str) -> set[str]:
@@ -54,8 +58,8 @@ def asserted(text: str) -> set[str]:
 
 @dataclass(frozen=True)
 class Weights:
-    overlap: float = 0.25
-    polarity: float = 0.12
+    overlap: float = 0.3
+    polarity: float = 0.1
     qualifier: float = 0.04
 
 

@@ -139,9 +139,7 @@ class HybridRetriever(BaseRetriever):
         for code in pool:
             node = self.tabular.node(code)
             assert node is not None
-            # A code's own title and, where its title is terse ("Other"), its parent's.
-            title = node.description
-            score = rescore(expanded, title, similarity.get(code, 0.0))
+            score = rescore(expanded, node.description, similarity.get(code, 0.0))
             scored.append((score, code))
         scored.sort(key=lambda sc: -sc[0])
         encounter = encounter_from_text(text)

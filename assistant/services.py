@@ -68,6 +68,7 @@ class Services:
             codes=self.retriever,
             guidelines=self.passages("guidelines"),
             career=self.passages("career"),
+            lexical=self.lexical,
             k=self.settings.top_k,
         )
         return build_chain(composer, llm=None)

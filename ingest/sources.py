@@ -58,6 +58,7 @@ def index_records(path: Path, source: str) -> tuple[list[Record], dict[str, int]
                     "source": f"ICD-10-CM {alphaindex.SOURCE_LABELS[source]} FY{parsed.version}",
                     "version": f"FY{parsed.version}",
                     "level": entry.level,
+                    **{f"col_{key}": value for key, value in entry.columns.items()},
                 },
                 keywords=" ".join(entry.nemod),
             )
