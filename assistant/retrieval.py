@@ -25,6 +25,7 @@ RRF_K = 60
 # How much each ranking counts when passages are fused; dense carries paraphrase, BM25 words.
 WEIGHTS = {"dense": 1.0, "lexical": 0.8}
 POOL = 50  # candidate codes re-scored per query
+LEXICAL_WEIGHT = 0.1  # normalised BM25 of a code's own words (title, inclusion terms, parents)
 HEADERS = 5  # top-ranked headers whose codes join the pool
 LEXICAL_SHARE = 0.15  # weight of normalised BM25 next to cosine similarity for passages
 INDEX_DEPTH = 20  # Alphabetic Index trails consulted per query
@@ -118,10 +119,11 @@ class HybridRetriever(BaseRetriever):
                 matched[code] = doc.page_content
             similarity[code] = max(similarity.get(code, 0.0), score)
             via[code].add("dense")
-        ids = [rid for rid, _ in self.lexical.search("codes", expanded, self.depth)]
-        records = self.lexical.get(ids)
+        found = self.lexical.search("codes", expanded, self.depth)
+        records = self.lexical.get([rid for rid, _ in found])
         lexical_order: list[str] = []
-        for rid in ids:
+        bm25: dict[str, float] = {}
+        for rid, rank in found:
             rec = records.get(rid)
             if rec is None:
                 continue
@@ -129,7 +131,9 @@ class HybridRetriever(BaseRetriever):
             if code not in lexical_order:
                 lexical_order.append(code)
                 matched.setdefault(code, rec.text)
+            bm25[code] = max(bm25.get(code, 0.0), rank)
             via[code].add("lexical")
+        top_bm25 = max(bm25.values(), default=1.0) or 1.0
         index_order = self._index_candidates(vector, similarity, matched, via)
         pool = self._pool(_interleave(dense_order, index_order), lexical_order)
         missing = [c for c in pool if c not in similarity]
@@ -140,6 +144,7 @@ class HybridRetriever(BaseRetriever):
             node = self.tabular.node(code)
             assert node is not None
             score = rescore(expanded, node.description, similarity.get(code, 0.0))
+            score += LEXICAL_WEIGHT * bm25.get(code, 0.0) / top_bm25
             scored.append((score, code))
         scored.sort(key=lambda sc: -sc[0])
         encounter = encounter_from_text(text)
