@@ -202,7 +202,8 @@ class Composer:
         meta = found.record.metadata
         n = sources.cite(str(meta["source"]), str(meta["ref"]), str(meta["citation"]))
         label = COLUMN_LABELS.get(found.column, found.column.replace("_", " "))
-        lines = [f'{meta["citation"].split(" -> ")[0]}, column "{label}": **{found.cell}** [{n}]']
+        row = str(meta["citation"]).split(" -> ")[0]
+        lines = [f'{row}, column "{label}": **{found.cell}** [{n}]']
         if len(found.codes) == 1:
             code = found.codes[0]
             node = self.tabular.node(code)

@@ -43,5 +43,10 @@ def load_terms(path: Path | None = None) -> list[Bridge]:
 def expand(query: str, bridges: list[Bridge]) -> str:
     """The query with each bridged phrase followed by its ICD-10-CM wording in the same place."""
     for bridge in bridges:
-        query = bridge.pattern.sub(lambda m, b=bridge: f"{m.group(0)} {b.means}", query)
+        query = bridge.pattern.sub(rf"\g<0> {_literal(bridge.means)}", query)
     return query
+
+
+def _literal(text: str) -> str:
+    """Text safe to use as a regex replacement (backslashes doubled)."""
+    return text.replace("\\", "\\\\")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from assistant import alphaindex, guidelines, knowledge
 from assistant.codes import normalize_code
-from assistant.records import Record
+from assistant.records import Record, Scalar
 
 TOPIC = "#topic"  # id suffix of a passage's heading-only vector
 
@@ -16,7 +16,7 @@ def guideline_records(pdf: Path) -> tuple[list[Record], str]:
     parsed = guidelines.parse_guidelines(pdf)
     records = []
     for chunk in guidelines.chunk_sections(parsed):
-        meta = {**chunk.metadata(), "passage": chunk.text}
+        meta: dict[str, Scalar] = {**chunk.metadata(), "passage": chunk.text}
         records.append(
             Record(
                 id=chunk.id,

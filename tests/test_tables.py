@@ -32,7 +32,9 @@ def test_table_and_column_follow_the_question(question: str, expected: object) -
 
 
 def test_subject_keeps_the_substance_only() -> None:
-    assert subject("What is the code for an adverse effect of amoxicillin?", "drug") == "amoxicillin"
+    assert (
+        subject("What is the code for an adverse effect of amoxicillin?", "drug") == "amoxicillin"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +49,9 @@ def tables(tmp_path_factory: pytest.TempPathFactory) -> LexicalIndex:
 
 
 @pytest.mark.integration
-def test_adverse_effect_of_amoxicillin_is_completed(tables: LexicalIndex, real_tab: Tabular) -> None:
+def test_adverse_effect_of_amoxicillin_is_completed(
+    tables: LexicalIndex, real_tab: Tabular
+) -> None:
     found = lookup_table("adverse effect of amoxicillin", tables, real_tab)
     assert found is not None
     assert found.cell == "T36.0X5"
