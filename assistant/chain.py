@@ -180,7 +180,11 @@ class Composer:
         line = f"**{hit.code}** {hit.description} ({status}) [{n}]"
         if lead:
             line = f"Best match: {line}"
-            if hit.matched and hit.matched.lower() != hit.description.lower():
+            if "index" in hit.via and " -> " in hit.matched:
+                trail = hit.matched.split(" -> ")[0]
+                m = sources.cite("ICD-10-CM Alphabetic Index", trail, hit.matched)
+                line += f"\n  found through the index: {hit.matched} [{m}]"
+            elif hit.matched and hit.matched.lower() != hit.description.lower():
                 line += f'\n  matched: "{hit.matched}"'
         return line
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,7 @@ def eval_lookup(services: Any, rows: list[dict[str, Any]], k: int = 5) -> dict[s
     retriever = services.retriever
     retriever.search_codes("warm up the model and the indexes", k=k)
     top1 = topk = rr = 0.0
+    invalid = 0
     ms: list[float] = []
     for row in rows:
         expected = normalize_code(str(row["code"]))
@@ -65,6 +67,7 @@ def eval_lookup(services: Any, rows: list[dict[str, Any]], k: int = 5) -> dict[s
         hits = retriever.search_codes(str(row["query"]), k=max(k, 5))
         ms.append((time.perf_counter() - started) * 1000)
         codes = [h.code for h in hits]
+        invalid += sum(1 for c in codes if not services.tabular.is_billable(c))
         if codes[:1] == [expected]:
             top1 += 1
         if expected in codes[:5]:
@@ -72,6 +75,7 @@ def eval_lookup(services: Any, rows: list[dict[str, Any]], k: int = 5) -> dict[s
         if expected in codes[:k]:
             rr += 1 / (codes.index(expected) + 1)
     n = len(rows)
+    print(f"guard: {invalid} invalid or non-billable codes among the results", file=sys.stderr)
     p50, p95 = percentiles(ms)
     return {
         "n": n,
@@ -90,6 +94,13 @@ def _timed_answers(services: Any, questions: list[str]) -> tuple[list[Any], list
         started = time.perf_counter()
         answers.append(services.ask(q))
         ms.append((time.perf_counter() - started) * 1000)
+    checked = sum(a.guard.get("checked", 0) for a in answers)
+    invalid = sum(len(a.guard.get("invalid", [])) for a in answers)
+    # The JSON line on stdout is a contract; the guard's tally goes to stderr.
+    print(
+        f"guard: {checked} code tokens checked in {len(answers)} answers, {invalid} invalid",
+        file=sys.stderr,
+    )
     return answers, ms
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 from chromadb.api import ClientAPI
 from langchain_core.embeddings import Embeddings
@@ -29,7 +30,19 @@ class Services:
 
     @cached_property
     def tabular(self) -> Tabular:
-        return self._tabular or load_tabular(self.settings.tabular_xml)
+        """The configured release, else an official tabular XML among the source files, else
+        the FY2026 release bundled with simple-icd-10-cm."""
+        if self._tabular is not None:
+            return self._tabular
+        return load_tabular(self.settings.tabular_xml or self._located_tabular())
+
+    def _located_tabular(self) -> Path | None:
+        from assistant.download import load_manifest, locate
+
+        sources = [s for s in load_manifest() if s.kind == "tabular"]
+        dirs = [d for d in (self.settings.source_dir, self.settings.downloads_path) if d]
+        found = locate(sources, dirs)
+        return next((p for p in found.values() if p is not None), None)
 
     @cached_property
     def embeddings(self) -> Embeddings:
