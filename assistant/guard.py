@@ -41,6 +41,8 @@ class GuardResult:
     incomplete: list[str] = field(default_factory=list)
 
 
+_HCPCS_SHAPE = re.compile(r"^[A-V][0-9]{4}$")
+_HCPCS_TALK = re.compile(r"\bHCPCS\b|\bLevel II\b", re.I)
 _RANGE_TEXT = re.compile(r"[A-Za-z][0-9A-Za-z]{2}-[A-Za-z][0-9A-Za-z]{2}")
 
 
@@ -64,6 +66,12 @@ def guard(text: str, tab: Tabular) -> GuardResult:
         exists = tab.node(code) is not None
         if not exists and not _looks_like_code(text, match.start(), token, in_range):
             continue
+        if (
+            not exists
+            and _HCPCS_SHAPE.match(token)
+            and _HCPCS_TALK.search(text[: match.start()][-300:])
+        ):
+            continue  # a HCPCS Level II code named as such ("J0013"): another code set
         checked += 1
         if not exists:
             found.append((match.start(), token))

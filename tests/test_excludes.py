@@ -136,11 +136,6 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Tabular:
     return load_tabular(path)
 
 
-@pytest.fixture(scope="session")
-def bundled() -> Tabular:
-    return load_tabular()
-
-
 def _pairs(result: dict, key: str) -> set[tuple[str, str, str]]:
     return {(c["code"], c["other"], c["level"]) for c in result[key]}
 
@@ -227,28 +222,28 @@ def test_unknown_code_raises(small: Tabular) -> None:
 
 
 # --- bundled FY2026 tabular ----------------------------------------------------------------
-def test_bundled_type1_with_type2_is_a_conflict(bundled: Tabular) -> None:
-    result = check_codes(bundled, ["E10.9", "E11.9"])
+def test_bundled_type1_with_type2_is_a_conflict(real_tab: Tabular) -> None:
+    result = check_codes(real_tab, ["E10.9", "E11.9"])
     assert ("E10.9", "E11.9", "E10") in _pairs(result, "conflicts")
     assert ("E11.9", "E10.9", "E11") in _pairs(result, "conflicts")
 
 
-def test_bundled_excludes2_pair_is_allowed(bundled: Tabular) -> None:
+def test_bundled_excludes2_pair_is_allowed(real_tab: Tabular) -> None:
     # S72 Excludes2: fracture of lower leg and ankle (S82.-)
-    result = check_codes(bundled, ["S72.001A", "S82.001A"])
+    result = check_codes(real_tab, ["S72.001A", "S82.001A"])
     assert result["conflicts"] == []
     assert ("S72.001A", "S82.001A", "S72") in _pairs(result, "allowed_with_note")
 
 
-def test_bundled_qualified_notes(bundled: Tabular) -> None:
+def test_bundled_qualified_notes(real_tab: Tabular) -> None:
     # S01 Excludes1: open skull fracture (S02.- with 7th character B)
-    assert check_codes(bundled, ["S01.01XA", "S02.0XXB"])["conflicts"]
-    assert not check_codes(bundled, ["S01.01XA", "S02.0XXA"])["conflicts"]
+    assert check_codes(real_tab, ["S01.01XA", "S02.0XXB"])["conflicts"]
+    assert not check_codes(real_tab, ["S01.01XA", "S02.0XXA"])["conflicts"]
     # E87.2 Excludes1: diabetic acidosis - see categories E08-E10, E11, E13 with ketoacidosis
-    assert check_codes(bundled, ["E87.20", "E11.10"])["conflicts"]
-    assert not check_codes(bundled, ["E87.20", "E11.9"])["conflicts"]
+    assert check_codes(real_tab, ["E87.20", "E11.10"])["conflicts"]
+    assert not check_codes(real_tab, ["E87.20", "E11.9"])["conflicts"]
 
 
-def test_bundled_unknown_code(bundled: Tabular) -> None:
+def test_bundled_unknown_code(real_tab: Tabular) -> None:
     with pytest.raises(UnknownCodeError, match=r"^X99\.99 is not a valid FY2026 ICD-10-CM code"):
-        check_codes(bundled, ["E11.9", "X99.99"])
+        check_codes(real_tab, ["E11.9", "X99.99"])

@@ -58,11 +58,6 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Tabular:
     return load_tabular(path)
 
 
-@pytest.fixture(scope="session")
-def bundled() -> Tabular:
-    return load_tabular()
-
-
 def test_invalid_code_is_marked_and_never_left_bare(small: Tabular) -> None:
     result = guard("Report E11.65, not E11.99.", small)
     assert result.text == f"Report E11.65, not E11.99{INVALID_MARK}."
@@ -104,17 +99,25 @@ def test_guard_is_idempotent(small: Tabular) -> None:
     assert once.count(INVALID_MARK) == 2
 
 
-def test_bundled_answer_is_checked_quickly(bundled: Tabular) -> None:
+def test_bundled_answer_is_checked_quickly(real_tab: Tabular) -> None:
     answer = (
         "For type 2 diabetes with hyperglycemia report E11.65 and Z79.4 for insulin use. "
         "E11.65 is in block E08-E13; a hip fracture at the first visit is S72.001A. "
         "Poisoning codes such as T36.0X5- need a 7th character. X99.99 is not a real code. "
     ) * 8
-    guard(answer, bundled)  # warm up
+    guard(answer, real_tab)  # warm up
     start = time.perf_counter()
-    result = guard(answer[:2000], bundled)
+    result = guard(answer[:2000], real_tab)
     elapsed = time.perf_counter() - start
     assert elapsed < 0.005
     assert set(result.invalid) == {"X99.99"}
     assert "X99.99 [not a valid ICD-10-CM code]" in result.text
     assert "S72.001A [" not in result.text
+
+
+def test_hcpcs_codes_named_as_such_are_not_flagged(real_tab: Tabular) -> None:
+    text = "A HCPCS Level II code is one letter and four digits: E0100 is a cane."
+    result = guard(text, real_tab)
+    assert result.invalid == [] and result.text == text
+    # the same token with no HCPCS context still reads as a mistyped ICD-10-CM code
+    assert guard("Code E0100 for this patient.", real_tab).invalid == ["E0100"]

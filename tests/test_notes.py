@@ -111,11 +111,6 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Tabular:
     return load_tabular(path)
 
 
-@pytest.fixture(scope="session")
-def bundled() -> Tabular:
-    return load_tabular()
-
-
 def _by_level(details: dict, kind: str) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for text, level in zip(details["notes"][kind], details["note_levels"][kind], strict=True):
@@ -256,8 +251,8 @@ def test_choose_seventh_for_pregnancy_fetus_values() -> None:
 
 
 # --- bundled FY2026 tabular ----------------------------------------------------------------
-def test_bundled_e11_65(bundled: Tabular) -> None:
-    details = code_details(bundled, "E11.65")
+def test_bundled_e11_65(real_tab: Tabular) -> None:
+    details = code_details(real_tab, "E11.65")
     assert details["billable"] is True
     assert details["version"] == "ICD-10-CM FY2026"
     assert [h["code"] for h in details["hierarchy"]] == ["Chapter 4", "E08-E13", "E11", "E11.6"]
@@ -266,31 +261,31 @@ def test_bundled_e11_65(bundled: Tabular) -> None:
     assert "type 1 diabetes mellitus (E10.-)" in _by_level(details, "excludes1")["E11"]
 
 
-def test_bundled_s72_001a(bundled: Tabular) -> None:
-    details = code_details(bundled, "s72001a")
+def test_bundled_s72_001a(real_tab: Tabular) -> None:
+    details = code_details(real_tab, "s72001a")
     assert details["code"] == "S72.001A"
     assert details["billable"] is True
     assert details["seventh_characters"]["B"] == "initial encounter for open fracture type I or II"
     assert "S72" in details["note_levels"]["seven_chr_note"]
 
 
-def test_bundled_s02_2_initial_closed_fracture(bundled: Tabular) -> None:
+def test_bundled_s02_2_initial_closed_fracture(real_tab: Tabular) -> None:
     phrase = encounter_from_text("first visit in the ER for a new injury")
-    assert seventh_for(bundled, "S02.2", phrase or "") == "A"
-    assert complete(bundled, "S02.2", phrase) == ["S02.2XXA"]
-    assert complete(bundled, "S72.001", "open fracture, initial encounter") == ["S72.001B"]
+    assert seventh_for(real_tab, "S02.2", phrase or "") == "A"
+    assert complete(real_tab, "S02.2", phrase) == ["S02.2XXA"]
+    assert complete(real_tab, "S72.001", "open fracture, initial encounter") == ["S72.001B"]
 
 
-def test_bundled_pregnancy_codes(bundled: Tabular) -> None:
-    details = code_details(bundled, "O09.90")
+def test_bundled_pregnancy_codes(real_tab: Tabular) -> None:
+    details = code_details(real_tab, "O09.90")
     assert details["billable"] is True
     assert details["hierarchy"][0]["code"] == "Chapter 15"
-    assert complete(bundled, "O31.11", "fetus 2") == ["O31.11X2"]
+    assert complete(real_tab, "O31.11", "fetus 2") == ["O31.11X2"]
 
 
-def test_bundled_unknown_code(bundled: Tabular) -> None:
+def test_bundled_unknown_code(real_tab: Tabular) -> None:
     with pytest.raises(UnknownCodeError, match=r"^E11\.99 is not a valid FY2026 ICD-10-CM code; "):
-        resolve(bundled, "E11.99")
+        resolve(real_tab, "E11.99")
     with pytest.raises(UnknownCodeError) as err:
-        resolve(bundled, "S72.001Z")
+        resolve(real_tab, "S72.001Z")
     assert err.value.nearest[0] == "S72.001A"
