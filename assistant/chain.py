@@ -347,7 +347,7 @@ class Composer:
         for i, p in enumerate(passages):
             meta = p.record.metadata
             n = sources.cite(str(meta["source"]), str(meta["ref"]), str(meta.get("passage", "")))
-            body = _excerpt(str(meta.get("passage", "")), 1500 if i == 0 else 700)
+            body = _excerpt(str(meta.get("passage", "")), 1500 if i == 0 else 1200)
             lines.append(f"**{meta['ref']}** ({meta['source']}) [{n}]\n{body}")
         return Answer(question, "\n\n".join(lines), sources.items, [], router.CAREER)
 
