@@ -24,6 +24,8 @@ _NEGATION = re.compile(
 _POSITIVE = re.compile(r"\b(?:with|in|due to|having achieved)\s+((?:[a-z0-9]+[ ,]*){1,3})")
 _UNSPECIFIED = re.compile(r"\b(unspecified|nos|not otherwise specified)\b")
 _OTHER = re.compile(r"\bother\b")
+BARE_WORDS = 2  # a query of at most this many words names a bare diagnosis
+_DEFAULT = re.compile(r"\b(unspecified|nos|without complications?|uncomplicated)\b")
 
 
 _STEMMER = snowballstemmer.stemmer("english")
@@ -83,6 +85,10 @@ def features(query: str, candidate: str) -> tuple[float, float, float]:
         qualifier += 1.0 if c_other else (-1.0 if c_unspec else 0.0)
     if q_unspec:
         qualifier += 1.0 if c_unspec else 0.0
+    if len(q) <= BARE_WORDS and not q_other and not q_unspec:
+        # A bare diagnosis ("pneumonia", "shingles") is coded to its unspecified or
+        # uncomplicated form until the record says more (Official Guidelines I.A.9.b).
+        qualifier += 0.5 if _DEFAULT.search(candidate.lower()) else (-0.5 if c_other else 0.0)
     return overlap, polarity, qualifier
 
 
