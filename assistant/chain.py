@@ -354,9 +354,9 @@ class Composer:
     def _cpt(self, question: str, decision: router.Route) -> Answer:
         text = (
             "CPT codes and descriptors are copyrighted by the American Medical Association, so "
-            "medcode does not ship them. If your organisation holds a CPT licence, point "
-            "MEDCODE_CPT_FILE at your licensed file. Meanwhile I can help with ICD-10-CM "
-            "diagnosis codes, the Official Guidelines and career questions."
+            "medcode does not ship them, and this version cannot yet load a CPT file that your "
+            "organisation licenses; use your licensed CPT book or encoder for CPT. I can help "
+            "with ICD-10-CM diagnosis codes, the Official Guidelines and career questions."
         )
         return Answer(question, text, route=router.CPT)
 

@@ -1,4 +1,4 @@
-"""Hybrid code retrieval: exact code match, BM25 and dense search, fused by reciprocal rank."""
+"""Hybrid retrieval: exact code match, BM25 and dense candidates, re-scored on what they say."""
 
 from __future__ import annotations
 
@@ -21,9 +21,6 @@ from assistant.store import VectorStore
 from assistant.tabular import Tabular
 from assistant.terms import Bridge, expand
 
-RRF_K = 60
-# How much each ranking counts when passages are fused; dense carries paraphrase, BM25 words.
-WEIGHTS = {"dense": 1.0, "lexical": 0.8}
 POOL = 50  # candidate codes re-scored per query
 LEXICAL_WEIGHT = 0.1  # normalised BM25 of a code's own words (title, inclusion terms, parents)
 HEADERS = 5  # top-ranked headers whose codes join the pool
@@ -261,15 +258,6 @@ def _interleave(a: list[str], b: list[str]) -> list[str]:
 
 def _dot(a: list[float], b: list[float]) -> float:
     return float(sum(x * y for x, y in zip(a, b, strict=True)))
-
-
-def _fuse(rankings: dict[str, list[str]]) -> dict[str, float]:
-    fused: dict[str, float] = defaultdict(float)
-    for method, codes in rankings.items():
-        weight = WEIGHTS.get(method, 1.0)
-        for rank, code in enumerate(codes):
-            fused[code] += weight / (RRF_K + rank + 1)
-    return dict(fused)
 
 
 def _has_words(text: str) -> bool:

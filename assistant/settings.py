@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 import platformdirs
 from pydantic import Field
@@ -57,14 +56,6 @@ class Settings(BaseSettings):
         description="Mirror serving the official files under their original names "
         "(default: the CDC and CMS addresses in knowledge/sources.toml).",
     )
-    cpt_file: Path | None = Field(
-        default=None,
-        description="A CPT descriptor file you are licensed to use (CSV: code, description).",
-    )
-    llm_provider: Literal["none", "ollama", "openai"] = Field(
-        default="none", description="Optional LLM that rewrites grounded answers; none by default."
-    )
-    llm_model: str = Field(default="", description="Model name for the optional LLM provider.")
     top_k: int = Field(default=5, ge=1, le=50, description="Results shown per lookup.")
     max_question_chars: int = Field(
         default=2000, ge=10, description="Longest question accepted, in characters."
