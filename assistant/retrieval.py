@@ -140,7 +140,9 @@ class HybridRetriever(BaseRetriever):
         for code in pool:
             node = self.tabular.node(code)
             assert node is not None
-            score = rescore(expanded, node.description, similarity.get(code, 0.0))
+            dense = similarity.get(code, 0.0)
+            # Read the title against the words as typed and as bridged, whichever fits better.
+            score = max(rescore(q, node.description, dense) for q in {text, expanded})
             score += LEXICAL_WEIGHT * bm25.get(code, 0.0) / top_bm25
             scored.append((score, code))
         scored.sort(key=lambda sc: -sc[0])
