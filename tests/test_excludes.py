@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import write_tabular
 
 from assistant.excludes import Reference, check_codes, parse_references
 from assistant.notes import UnknownCodeError
@@ -131,9 +130,7 @@ FIXTURE_XML = """<?xml version="1.0" encoding="utf-8"?>
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> Tabular:
-    path = Path(tmp_path_factory.mktemp("tabular")) / "tabular.xml"
-    path.write_text(FIXTURE_XML, encoding="utf-8")
-    return load_tabular(path)
+    return load_tabular(write_tabular(tmp_path_factory.mktemp("tabular"), FIXTURE_XML))
 
 
 def _pairs(result: dict, key: str) -> set[tuple[str, str, str]]:

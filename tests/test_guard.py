@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
+from conftest import write_tabular
 
 from assistant.guard import INVALID_MARK, guard
 from assistant.tabular import Tabular, load_tabular
@@ -53,9 +53,7 @@ FIXTURE_XML = """<?xml version="1.0" encoding="utf-8"?>
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> Tabular:
-    path = Path(tmp_path_factory.mktemp("tabular")) / "tabular.xml"
-    path.write_text(FIXTURE_XML, encoding="utf-8")
-    return load_tabular(path)
+    return load_tabular(write_tabular(tmp_path_factory.mktemp("tabular"), FIXTURE_XML))
 
 
 def test_invalid_code_is_marked_and_never_left_bare(small: Tabular) -> None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import write_tabular
 
 from assistant.notes import (
     NOTE_KINDS,
@@ -106,9 +105,7 @@ FIXTURE_XML = """<?xml version="1.0" encoding="utf-8"?>
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> Tabular:
-    path = Path(tmp_path_factory.mktemp("tabular")) / "tabular.xml"
-    path.write_text(FIXTURE_XML, encoding="utf-8")
-    return load_tabular(path)
+    return load_tabular(write_tabular(tmp_path_factory.mktemp("tabular"), FIXTURE_XML))
 
 
 def _by_level(details: dict, kind: str) -> dict[str, list[str]]:
