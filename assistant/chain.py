@@ -19,7 +19,7 @@ from assistant.alphaindex import COLUMN_LABELS
 from assistant.excludes import check_codes
 from assistant.guard import guard
 from assistant.lexical import LexicalIndex
-from assistant.notes import UnknownCodeError, code_details, encounter_from_text
+from assistant.notes import UnknownCodeError, code_details, complete, encounter_from_text
 from assistant.retrieval import CodeHit, HybridRetriever, Passage, PassageRetriever
 from assistant.tables import TableAnswer, lookup_table
 from assistant.tabular import Tabular
@@ -123,16 +123,19 @@ class Composer:
         """Route an open question to the collection whose best match is closest, nudged by
         its words: questions lean to guidelines and career, bare descriptions to codes."""
         vector = self.codes.store.embeddings.embed_query(question)
+        # Kept on the route so the chosen handler quotes these passages without searching again.
+        decision.passages = {
+            router.GUIDELINE: self.guidelines.search(question, 3, vector),
+            router.CAREER: self.career.search(question, 3, vector),
+        }
         best = {
             router.LOOKUP: max(
                 (s for _, s in self.codes.store.search("codes", vector, 3)), default=0.0
             ),
-            router.GUIDELINE: max(
-                (p.dense for p in self.guidelines.search(question, 3, vector)), default=0.0
-            ),
-            router.CAREER: max(
-                (p.dense for p in self.career.search(question, 3, vector)), default=0.0
-            ),
+            **{
+                kind: max((p.dense for p in found), default=0.0)
+                for kind, found in decision.passages.items()
+            },
         }
         best[router.LOOKUP] += -ROUTE_NUDGE if decision.question_like else ROUTE_NUDGE
         best[router.GUIDELINE] += ROUTE_NUDGE * decision.guideline_cue
@@ -257,8 +260,6 @@ class Composer:
                     "7th characters: " + "; ".join(f"{c} = {m}" for c, m in sevenths.items())
                 )
                 if encounter and not details["billable"]:
-                    from assistant.notes import complete
-
                     full = complete(self.tabular, details["code"], encounter, limit=5)
                     if len(full) == 1:
                         block.append(f"For this encounter the complete code is **{full[0]}**.")
@@ -308,7 +309,7 @@ class Composer:
 
     # --- passages --------------------------------------------------------------------------
     def _guideline(self, question: str, decision: router.Route) -> Answer:
-        passages = self.guidelines.search(question, k=3)
+        passages = decision.passages.get(router.GUIDELINE) or self.guidelines.search(question, k=3)
         if not passages:
             return Answer(
                 question,
@@ -332,7 +333,7 @@ class Composer:
         return Answer(question, "\n\n".join(lines), sources.items, [], router.GUIDELINE)
 
     def _career(self, question: str, decision: router.Route) -> Answer:
-        passages = self.career.search(question, k=3)
+        passages = decision.passages.get(router.CAREER) or self.career.search(question, k=3)
         if not passages:
             return Answer(
                 question,

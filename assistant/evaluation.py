@@ -43,6 +43,13 @@ def _require(rows: list[dict[str, Any]], *keys: str) -> None:
                 raise EvalFileError(f"row {number}: missing field {key!r}")
 
 
+def _report(n: int, counts: dict[str, float], ms: list[float]) -> dict[str, float]:
+    """The JSON line of an eval: n, each count as a share of n, then latency percentiles."""
+    p50, p95 = percentiles(ms)
+    shares = {key: round(value / n, 4) for key, value in counts.items()}
+    return {"n": n, **shares, "p50_ms": p50, "p95_ms": p95}
+
+
 def percentiles(ms: list[float]) -> tuple[float, float]:
     """p50 and p95 of latencies in milliseconds."""
     if len(ms) < 2:
@@ -74,17 +81,8 @@ def eval_lookup(services: Any, rows: list[dict[str, Any]], k: int = 5) -> dict[s
             topk += 1
         if expected in codes[:k]:
             rr += 1 / (codes.index(expected) + 1)
-    n = len(rows)
     print(f"guard: {invalid} invalid or non-billable codes among the results", file=sys.stderr)
-    p50, p95 = percentiles(ms)
-    return {
-        "n": n,
-        "top1": round(top1 / n, 4),
-        "top5": round(topk / n, 4),
-        "mrr": round(rr / n, 4),
-        "p50_ms": p50,
-        "p95_ms": p95,
-    }
+    return _report(len(rows), {"top1": top1, "top5": topk, "mrr": rr}, ms)
 
 
 def _timed_answers(services: Any, questions: list[str]) -> tuple[list[Any], list[float]]:
@@ -117,15 +115,7 @@ def eval_guidelines(services: Any, rows: list[dict[str, Any]]) -> dict[str, floa
         ok = [any(section_within(c, s) for s in row["sections"]) for c in cited[:3]]
         hit1 += bool(ok[:1] and ok[0])
         hit3 += any(ok)
-    n = len(rows)
-    p50, p95 = percentiles(ms)
-    return {
-        "n": n,
-        "hit1": round(hit1 / n, 4),
-        "hit3": round(hit3 / n, 4),
-        "p50_ms": p50,
-        "p95_ms": p95,
-    }
+    return _report(len(rows), {"hit1": hit1, "hit3": hit3}, ms)
 
 
 def eval_career(services: Any, rows: list[dict[str, Any]]) -> dict[str, float]:
@@ -145,13 +135,4 @@ def eval_career(services: Any, rows: list[dict[str, Any]]) -> dict[str, float]:
         cited += cites
         phrased += phrases
         passed += cites and phrases
-    n = len(rows)
-    p50, p95 = percentiles(ms)
-    return {
-        "n": n,
-        "pass": round(passed / n, 4),
-        "cited": round(cited / n, 4),
-        "phrases": round(phrased / n, 4),
-        "p50_ms": p50,
-        "p95_ms": p95,
-    }
+    return _report(len(rows), {"pass": passed, "cited": cited, "phrases": phrased}, ms)

@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS records (
     metadata TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS records_grp ON records (grp);
+CREATE INDEX IF NOT EXISTS records_collection ON records (collection);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     collection UNINDEXED, body,
     tokenize = 'porter unicode61 remove_diacritics 2'

@@ -329,18 +329,12 @@ def complete(
     if tab.is_billable(node.key):
         return [node.key]
     out: list[str] = []
-    stack = [node.key]
-    while stack and (limit is None or len(out) < limit):
-        current = tab.node(stack.pop())
-        if current is None:
-            continue
-        if current.children:
-            stack.extend(reversed(current.children))
-        elif tab.needs_seventh(current.key):
-            values = tab.seventh_values(current.key)
+    for leaf in tab.leaves_under(node.key, limit):
+        if tab.needs_seventh(leaf):
+            values = tab.seventh_values(leaf)
             char = choose_seventh(values, encounter) if encounter else None
             chars = [char] if char else list(values)
-            out.extend(tab.with_seventh(current.key, c) for c in chars)
+            out.extend(tab.with_seventh(leaf, c) for c in chars)
         else:
-            out.append(current.key)
+            out.append(leaf)
     return out if limit is None else out[:limit]

@@ -14,7 +14,7 @@ from pydantic import ConfigDict
 
 from assistant.codes import CODE_TOKEN, normalize_code
 from assistant.lexical import LexicalIndex
-from assistant.notes import choose_seventh, encounter_from_text
+from assistant.notes import complete, encounter_from_text
 from assistant.records import Record
 from assistant.rerank import rescore
 from assistant.store import VectorStore
@@ -149,7 +149,7 @@ class HybridRetriever(BaseRetriever):
         encounter = encounter_from_text(text)
         hits: list[CodeHit] = []
         for score, code in scored:
-            for full in self._complete(code, encounter):
+            for full in complete(self.tabular, code, encounter):
                 node = self.tabular.node(full)
                 assert node is not None
                 hits.append(
@@ -188,7 +188,7 @@ class HybridRetriever(BaseRetriever):
             node = self.tabular.node(str(doc.metadata.get("code") or ""))
             if node is None or node.kind in {"chapter", "block"}:
                 continue
-            leaves = [node.code] if not node.children else self._leaves_under(node.code, 3)
+            leaves = [node.code] if not node.children else self.tabular.leaves_under(node.code, 3)
             for leaf in leaves:
                 if score * INDEX_TRUST > similarity.get(leaf, 0.0):
                     similarity[leaf] = score * INDEX_TRUST
@@ -215,38 +215,13 @@ class HybridRetriever(BaseRetriever):
                 add(code)
         for code in dense[:HEADERS] + lexical[:HEADERS]:
             if not self._leaf(code):
-                for leaf in self._leaves_under(code, limit=10):
+                for leaf in self.tabular.leaves_under(code, limit=10):
                     add(leaf)
         return pool
 
     def _leaf(self, code: str) -> bool:
         node = self.tabular.node(code)
         return node is not None and not node.children
-
-    def _leaves_under(self, code: str, limit: int) -> list[str]:
-        out: list[str] = []
-        stack = [code]
-        while stack and len(out) < limit:
-            node = self.tabular.node(stack.pop())
-            if node is None:
-                continue
-            if node.children:
-                stack.extend(reversed(node.children))
-            else:
-                out.append(node.code)
-        return out
-
-    def _complete(self, code: str, encounter: str | None) -> list[str]:
-        """A leaf as billable code(s): itself, or with the 7th character the question states
-        (every valid 7th character, initial encounter first, when it states none)."""
-        if not self.tabular.needs_seventh(code):
-            return [code]
-        values = self.tabular.seventh_values(code)
-        if encounter:
-            char = choose_seventh(values, encounter)
-            if char:
-                return [self.tabular.with_seventh(code, char)]
-        return [self.tabular.with_seventh(code, c) for c in values]
 
 
 def _interleave(a: list[str], b: list[str]) -> list[str]:

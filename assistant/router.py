@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from assistant.codes import CODE_TOKEN, normalize_code
 
@@ -69,6 +70,7 @@ class Route:
     question_like: bool = False
     mentions: str = ""  # "cpt", "hcpcs" or "pcs" when the question names that code set
     scores: dict[str, float] = field(default_factory=dict)  # set by the chain for open ones
+    passages: dict[str, list[Any]] = field(default_factory=dict)  # what routing found, by kind
 
 
 def code_tokens(text: str) -> list[str]:

@@ -185,21 +185,28 @@ class Tabular:
             else:
                 yield node.key
 
-    def billable_under(self, key: str, limit: int | None = None) -> list[str]:
-        """Billable codes at or below ``key`` in tabular order (7th characters expanded)."""
+    def leaves_under(self, key: str, limit: int | None = None) -> list[str]:
+        """Leaves of the XML at or below ``key`` in tabular order (7th characters not added)."""
         out: list[str] = []
         stack = [key]
         while stack and (limit is None or len(out) < limit):
-            current = stack.pop()
-            node = self.node(current)
+            node = self.node(stack.pop())
             if node is None:
                 continue
             if node.children:
                 stack.extend(reversed(node.children))
-            elif current in self._nodes and self.needs_seventh(current):
-                out.extend(self.with_seventh(current, c) for c in self.seventh_values(current))
             else:
                 out.append(node.key)
+        return out
+
+    def billable_under(self, key: str, limit: int | None = None) -> list[str]:
+        """Billable codes at or below ``key`` in tabular order (7th characters expanded)."""
+        out: list[str] = []
+        for leaf in self.leaves_under(key, limit):
+            if leaf in self._nodes and self.needs_seventh(leaf):
+                out.extend(self.with_seventh(leaf, c) for c in self.seventh_values(leaf))
+            else:
+                out.append(leaf)
         return out if limit is None else out[:limit]
 
 
