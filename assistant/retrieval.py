@@ -276,6 +276,7 @@ class PassageRetriever(BaseRetriever):
     collection: str
     k: int = 3
     depth: int = 30
+    bridges: list[Bridge] = []
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
@@ -292,6 +293,11 @@ class PassageRetriever(BaseRetriever):
         k = k or self.k
         if self.lexical.count(self.collection) == 0:
             return []
+        # A bridged query (lay words followed by the knowledge files' own terms) is searched
+        # instead of the typed one; it keeps every typed word.
+        expanded = expand(query, self.bridges)
+        if expanded != query:
+            query, vector = expanded, None
         vector = vector or self.store.embeddings.embed_query(query)
         found = self.store.search(self.collection, vector, self.depth)
         similarity: dict[str, float] = {}

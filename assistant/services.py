@@ -18,6 +18,8 @@ from assistant.store import VectorStore, make_client
 from assistant.tabular import Tabular, load_tabular
 from assistant.terms import load_terms
 
+CAREER_TERMS = "terms.toml"  # everyday words -> the career files' terms, in the knowledge folder
+
 
 @dataclass
 class Services:
@@ -72,7 +74,11 @@ class Services:
         )
 
     def passages(self, collection: str, k: int = 3) -> PassageRetriever:
-        return PassageRetriever(store=self.store, lexical=self.lexical, collection=collection, k=k)
+        terms = self.settings.knowledge_dir / CAREER_TERMS
+        bridges = load_terms(terms) if collection == "career" and terms.exists() else []
+        return PassageRetriever(
+            store=self.store, lexical=self.lexical, collection=collection, k=k, bridges=bridges
+        )
 
     @cached_property
     def chain(self) -> Runnable[str, Answer]:

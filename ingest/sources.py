@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
 from assistant import alphaindex, guidelines, knowledge
 from assistant.codes import normalize_code
 from assistant.records import Record, Scalar
 
 TOPIC = "#topic"  # id suffix of a passage's heading-only vector
+PART = "#part"  # id suffix of the vectors for a long passage's overlapping windows
+# A window fits well inside the embedding model's input (all-MiniLM-L6-v2 reads 256 word
+# pieces and silently drops the rest), so the end of a long section is still searchable.
+PART_CHARS = 300
+PART_OVERLAP = 80
+_parts = RecursiveCharacterTextSplitter(
+    chunk_size=PART_CHARS, chunk_overlap=PART_OVERLAP, separators=["\n\n", "\n", ". ", " "]
+)
 
 
 def guideline_records(pdf: Path) -> tuple[list[Record], str]:
@@ -27,6 +37,7 @@ def guideline_records(pdf: Path) -> tuple[list[Record], str]:
         )
         if chunk.id.endswith(":0"):
             records.append(_topic(chunk.id, chunk.context, meta))
+        records.extend(_windows(chunk.id, chunk.context, chunk.text, meta, longer_than=1000))
     return records, parsed.version
 
 
@@ -83,5 +94,24 @@ def career_records(folder: Path) -> list[Record]:
         records.append(
             Record(id=chunk.id, text=f"{chunk.title}: {chunk.heading}\n{chunk.text}", metadata=meta)
         )
-        records.append(_topic(chunk.id, f"{chunk.title}: {chunk.heading}", meta))
+        topic = f"{chunk.title}: {chunk.heading}"
+        records.append(_topic(chunk.id, topic, meta))
+        records.extend(_windows(chunk.id, topic, chunk.text, meta))
     return records
+
+
+def _windows(
+    base_id: str,
+    topic: str,
+    text: str,
+    meta: dict[str, str | int | float | bool],
+    longer_than: int = PART_CHARS,
+) -> list[Record]:
+    """Extra vectors for the overlapping windows of a passage longer than ``longer_than``
+    characters, each headed by its topic; a search scores the passage by its best vector."""
+    if len(text) <= longer_than:
+        return []
+    return [
+        Record(id=f"{base_id}{PART}{n}", text=f"{topic}\n{part}", metadata={**meta, "alias": True})
+        for n, part in enumerate(_parts.split_text(text), 1)
+    ]

@@ -36,8 +36,9 @@ class FakeEmbeddings(Embeddings):
     words ("the", "is", "what") are left out.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_words: int | None = None) -> None:
         self.calls = 0  # texts embedded, so tests can see what was (not) re-embedded
+        self.max_words = max_words  # like a real model's input limit: later words are unread
 
     @staticmethod
     def words(text: str) -> list[str]:
@@ -52,7 +53,7 @@ class FakeEmbeddings(Embeddings):
 
     def _embed(self, text: str) -> list[float]:
         vector = [0.0] * DIM
-        for word in self.words(text):
+        for word in self.words(text)[: self.max_words]:
             slot = int(hashlib.md5(word.encode("utf-8")).hexdigest(), 16) % DIM
             vector[slot] += 1.0
         norm = math.sqrt(sum(v * v for v in vector))

@@ -239,3 +239,16 @@ def test_career_file_broken_later_keeps_what_was_stored(ingested: Services) -> N
         "Certifications"
     )
     assert summary.total.removed == 0
+
+
+def test_a_long_section_also_gets_overlapping_window_vectors(career_dir: Path) -> None:
+    from ingest.sources import PART, PART_CHARS
+
+    body = " ".join(f"Sentence {n} about medical coding work." for n in range(60))
+    write_career(career_dir, f"# Guide\n\n## Short\n\nBrief.\n\n## Long\n\n{body}\n", name="g.md")
+    records = [r for r in career_records(career_dir) if r.id.startswith("career:g:")]
+    windows = [r for r in records if PART in r.id]
+    assert windows and all(r.id.startswith("career:g:long#part") for r in windows)
+    assert all(r.metadata["alias"] and r.text.startswith("Guide: Long\n") for r in windows)
+    assert all(len(r.text) <= len("Guide: Long\n") + PART_CHARS for r in windows)
+    assert "Sentence 59" in windows[-1].text and "Sentence 0 " in windows[0].text

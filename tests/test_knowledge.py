@@ -215,3 +215,14 @@ def test_eval_targets_exist_and_contain_the_expected_phrases(
         text = " ".join(chunk.text.lower().split())  # a phrase may wrap across lines
         for phrase in row["expect"]:
             assert phrase.lower() in text, f"{phrase!r} not in {citation(chunk)}"
+
+
+def test_the_career_wording_bridges_load_and_each_names_its_source() -> None:
+    from assistant.services import CAREER_TERMS
+    from assistant.terms import expand, load_terms
+
+    bridges = load_terms(knowledge_dir() / CAREER_TERMS)  # a missing source raises TermsError
+    assert bridges
+    assert expand("Which exam covers hospital admissions?", bridges) == (
+        "Which exam covers hospital admissions hospital inpatient?"
+    )

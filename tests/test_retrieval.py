@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from conftest import write_career
 
 from assistant.codes import compact
 from assistant.retrieval import HybridRetriever
 from assistant.services import Services
+from ingest import run_ingest
 
 QUERIES = [
     "e1165",
@@ -131,3 +135,34 @@ def test_career_passages_find_the_right_heading(
 
 def test_passage_search_on_an_empty_collection_is_empty(ingested: Services) -> None:
     assert ingested.passages("guidelines").search("when is sepsis sequenced first?") == []
+
+
+def test_career_terms_bridge_everyday_words_to_the_files_wording(
+    ingested: Services, career_dir: Path
+) -> None:
+    question = "what do people with these jobs get paid"
+    assert ingested.passages("career").search(question)[0].record.metadata["ref"] != (
+        "Salary and outlook"
+    )
+    (career_dir / "terms.toml").write_text(
+        '[[term]]\nsay = ["get paid"]\nmeans = "pay salary"\nsource = "test"\n', encoding="utf-8"
+    )
+    found = ingested.passages("career").search(question)
+    assert found[0].record.metadata["ref"] == "Salary and outlook"
+
+
+def test_a_long_section_is_found_by_words_near_its_end(
+    services: Services, career_dir: Path
+) -> None:
+    filler = " ".join(f"Paragraph {n} says nothing in particular about coding." for n in range(40))
+    write_career(
+        career_dir,
+        "# Long guide\n\n## Background\n\n" + filler + " Auditors review remote charts.\n",
+        name="long.md",
+    )
+    services.embeddings.max_words = 60  # the section's last words lie past the model's reach
+    run_ingest(services, progress=False)
+    found = services.passages("career").search("auditors review charts")
+    assert found[0].record.metadata["ref"] == "Background"
+    assert found[0].dense > 0.1  # matched by meaning too: without windows this is 0
+    assert found[0].record.metadata["source"] == "long.md"
