@@ -37,8 +37,24 @@ def stem(word: str) -> str:
     return str(_STEMMER.stemWord(word))
 
 
+# Latin and adjectival endings that Snowball keeps: "chlamydia"/"chlamydial",
+# "uterus"/"uteri", "bronchus"/"bronchial", "streptococcus"/"streptococcal".
+_ENDINGS = ("ical", "ial", "ian", "iens", "ens", "al", "ic", "ia", "ae", "us", "um", "is", "a", "i")
+MIN_ROOT = 5  # shorter roots are left alone ("media" must not meet "medial")
+
+
+@lru_cache(maxsize=65536)
+def root(word: str) -> str:
+    """The stem of ``word`` with one Latin or adjectival ending folded away."""
+    stemmed = stem(word)
+    for ending in _ENDINGS:
+        if stemmed.endswith(ending) and len(stemmed) - len(ending) >= MIN_ROOT:
+            return stemmed[: -len(ending)]
+    return stemmed
+
+
 def terms(text: str) -> set[str]:
-    return {stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS}
+    return {root(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS}
 
 
 def negated(text: str) -> set[str]:
@@ -58,6 +74,32 @@ def asserted(text: str) -> set[str]:
     return out
 
 
+# Axes along which ICD-10-CM splits a condition into sibling codes. A title that takes a
+# different value on an axis the query states ("single episode" for "recurrent") contradicts it.
+AXES = (
+    ("single", "recurrent"),
+    ("acute", "chronic"),
+    ("left", "right"),
+    ("upper", "lower"),
+    ("benign", "malignant"),
+    ("primary", "secondary"),
+    ("male", "female"),
+    ("congenital", "acquired"),
+    ("open", "closed"),
+    ("displaced", "nondisplaced"),
+    ("partial", "complete"),
+    ("anterior", "posterior"),
+    ("mild", "moderate", "severe"),
+)
+_AXES = tuple(frozenset(root(w) for w in axis) for axis in AXES)
+
+
+def contradictions(query: str, candidate: str) -> int:
+    """Axes on which the candidate states a value and the query states only other values."""
+    q, c = terms(query), terms(candidate)
+    return sum(1 for axis in _AXES if (q & axis) and (c & axis) and not (q & c & axis))
+
+
 @dataclass(frozen=True)
 class Weights:
     overlap: float = 0.3
@@ -75,6 +117,8 @@ def features(query: str, candidate: str) -> tuple[float, float, float]:
     polarity = 0.0
     polarity -= len(q_neg & c_pos) + len(q_pos & c_neg)
     polarity += 0.5 * len(q_neg & c_neg)
+    polarity -= contradictions(query, candidate)
+    polarity -= 0.5 * len(q_neg & (c - c_neg - c_pos))  # names, plainly, what the query rules out
     qualifier = 0.0
     q_unspec, c_unspec = (
         bool(_UNSPECIFIED.search(query.lower())),

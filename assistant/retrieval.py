@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import zip_longest
@@ -27,6 +28,10 @@ HEADERS = 5  # top-ranked headers whose codes join the pool
 LEXICAL_SHARE = 0.15  # weight of normalised BM25 next to cosine similarity for passages
 INDEX_DEPTH = 20  # Alphabetic Index trails consulted per query
 INDEX_TRUST = 0.95  # a trail's similarity counts slightly less than the code title's own
+# "X in diseases classified elsewhere" asks for the manifestation code, the one that is coded
+# after its underlying disease; it gains (and any other code loses) this much.
+ELSEWHERE = re.compile(r"\bclassified elsewhere\b", re.I)
+MANIFESTATION_WEIGHT = 0.04
 
 
 @dataclass
@@ -137,6 +142,7 @@ class HybridRetriever(BaseRetriever):
         for code, vec in self.store.vectors("codes", [self.record_id(c) for c in missing]).items():
             similarity[code.rsplit(":", 1)[-1]] = _dot(vec, vector)
         scored = []
+        elsewhere = bool(ELSEWHERE.search(text))
         for code in pool:
             node = self.tabular.node(code)
             assert node is not None
@@ -144,6 +150,8 @@ class HybridRetriever(BaseRetriever):
             # Read the title against the words as typed and as bridged, whichever fits better.
             score = max(rescore(q, node.description, dense) for q in {text, expanded})
             score += LEXICAL_WEIGHT * bm25.get(code, 0.0) / top_bm25
+            if elsewhere:
+                score += MANIFESTATION_WEIGHT * (1 if self.tabular.is_manifestation(code) else -1)
             scored.append((score, code))
         scored.sort(key=lambda sc: -sc[0])
         encounter = encounter_from_text(text)

@@ -98,6 +98,18 @@ class Tabular:
             chain.append(node)
         return list(reversed(chain))
 
+    def is_manifestation(self, key: str) -> bool:
+        """Whether a code names a condition "in diseases classified elsewhere": a "code first"
+        note on it or its category, or those words in its title (Official Guidelines I.A.13,
+        etiology/manifestation convention)."""
+        node = self.node(key)
+        if node is None:
+            return False
+        levels = [node, *(n for n in self.ancestors(key) if n.kind not in {"chapter", "block"})]
+        return "classified elsewhere" in node.description.lower() or any(
+            n.notes.get("code_first") for n in levels
+        )
+
     @cached_property
     def ranges(self) -> frozenset[str]:
         """Official ranges: block ids and chapter spans ("E08-E13", "U00-U85")."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.rerank import features, negated, rescore, stem
+from assistant.rerank import contradictions, features, negated, rescore, root, stem, terms
 from assistant.terms import expand, load_terms
 
 
@@ -43,3 +43,28 @@ def test_bridges_add_icd10_wording_and_keep_the_original() -> None:
     assert "heart attack" in expanded and "myocardial infarction" in expanded
     assert "sequelae" in expanded
     assert "urinary tract infection" in expanded
+
+
+def test_latin_and_adjectival_endings_meet_their_noun() -> None:
+    assert terms("Chlamydial pneumonia") <= terms("pneumonia due to chlamydia")
+    assert root("calculus") == root("calculi") and root("bronchus") == root("bronchial")
+    assert root("streptococcus") == root("streptococcal")
+    assert root("media") != root("medial")  # short roots are left alone
+
+
+def test_a_sibling_on_the_other_side_of_an_axis_contradicts_the_query() -> None:
+    query = "Major depressive disorder, recurrent episode, severe"
+    assert contradictions(query, "Major depressive disorder, single episode, severe") == 1
+    assert contradictions(query, "Major depressive disorder, recurrent severe") == 0
+    assert contradictions("Acute on chronic gastric ulcer", "Chronic gastric ulcer") == 0
+    assert contradictions("fracture of left femur", "Fracture of unspecified femur") == 0
+    right = rescore(query, "Major depressive disorder, recurrent severe", 0.8)
+    assert right > rescore(query, "Major depressive disorder, single episode, severe", 0.8)
+
+
+def test_a_title_naming_what_the_query_rules_out_loses() -> None:
+    query = "Occlusion of basilar artery without mention of cerebral infarction"
+    plain = features(query, "Occlusion and stenosis of basilar artery")[1]
+    assert features(query, "Cerebral infarction due to occlusion of basilar artery")[1] < plain
+    # a title that rules it out too agrees with the query
+    assert features("Jaundice not of newborn", "Jaundice, not of newborn")[1] > 0

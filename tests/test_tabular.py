@@ -198,3 +198,14 @@ def test_bundled_s06_withdraws_7th_characters_d_and_s_for_death_codes(real_tab: 
     assert real_tab.is_billable("S06.1X1D")
     assert set(real_tab.seventh_values("S06.1X7")) == {"A"}
     assert set(real_tab.seventh_values("S06.1X1")) == {"A", "D", "S"}
+
+
+def test_bundled_manifestation_codes_are_known_by_code_first_notes_or_title(
+    real_tab: Tabular,
+) -> None:
+    assert real_tab.is_manifestation("I85.10")  # "code first underlying disease" on I85.1
+    assert real_tab.is_manifestation("F02.80")  # "code first" on category F02
+    assert real_tab.is_manifestation("B96.1")  # "... as the cause of diseases classified elsewhere"
+    assert not real_tab.is_manifestation("I85.00")
+    assert not real_tab.is_manifestation("E11.9")
+    assert not real_tab.is_manifestation("NOPE")
