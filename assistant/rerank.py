@@ -57,6 +57,17 @@ def terms(text: str) -> set[str]:
     return {root(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS}
 
 
+GENERIC = frozenset(root(w) for w in ("disorder", "disease", "condition", "syndrome"))
+
+
+def specifics(title: str) -> set[str]:
+    """Title words that narrow a condition down: all but a trailing "unspecified ..." clause,
+    the default words (uncomplicated, without complications, NOS) and generic nouns."""
+    clauses = title.lower().split(",")
+    kept = [c for n, c in enumerate(clauses) if not (n and c.strip().startswith("unspecified"))]
+    return terms(_DEFAULT.sub(" ", ",".join(kept))) - GENERIC
+
+
 def negated(text: str) -> set[str]:
     """Stems that the text says are absent ("without bleeding" -> {"bleeding"})."""
     out: set[str] = set()
@@ -132,7 +143,9 @@ def features(query: str, candidate: str) -> tuple[float, float, float]:
     if len(q) <= BARE_WORDS and not q_other and not q_unspec:
         # A bare diagnosis ("pneumonia", "shingles") is coded to its unspecified or
         # uncomplicated form until the record says more (Official Guidelines I.A.9.b).
-        qualifier += 0.5 if _DEFAULT.search(candidate.lower()) else (-0.5 if c_other else 0.0)
+        # Each word of the title that narrows the diagnosis beyond the query counts against it.
+        qualifier += 1.0 if _DEFAULT.search(candidate.lower()) else (-1.0 if c_other else 0.0)
+        qualifier -= 0.5 * len(specifics(candidate) - q)
     return overlap, polarity, qualifier
 
 

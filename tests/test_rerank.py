@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from assistant.rerank import contradictions, features, negated, rescore, root, stem, terms
+from assistant.rerank import (
+    contradictions,
+    features,
+    negated,
+    rescore,
+    root,
+    specifics,
+    stem,
+    terms,
+)
 from assistant.terms import expand, load_terms
 
 
@@ -68,3 +77,15 @@ def test_a_title_naming_what_the_query_rules_out_loses() -> None:
     assert features(query, "Cerebral infarction due to occlusion of basilar artery")[1] < plain
     # a title that rules it out too agrees with the query
     assert features("Jaundice not of newborn", "Jaundice, not of newborn")[1] > 0
+
+
+def test_a_bare_diagnosis_prefers_the_code_that_adds_least() -> None:
+    assert specifics("Pneumonia, unspecified organism") == terms("pneumonia")
+    assert specifics("Unspecified bacterial pneumonia") == terms("bacterial pneumonia")
+    assert specifics("Unspecified asthma, uncomplicated") == terms("asthma")
+    plain = features("anxiety", "Anxiety disorder, unspecified")[2]
+    assert plain > features("anxiety", "Generalized anxiety disorder")[2]
+    assert (
+        features("pneumonia", "Pneumonia, unspecified organism")[2]
+        > features("pneumonia", "Unspecified bacterial pneumonia")[2]
+    )
