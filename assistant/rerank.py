@@ -118,9 +118,14 @@ class Weights:
     qualifier: float = 0.04
 
 
-def features(query: str, candidate: str) -> tuple[float, float, float]:
-    """(word overlap F1, polarity agreement, qualifier agreement) of a query and a code title."""
+def features(query: str, candidate: str, typed: str | None = None) -> tuple[float, float, float]:
+    """(word overlap F1, polarity agreement, qualifier agreement) of a query and a code title.
+
+    ``typed`` is what the user typed when ``query`` is its bridged form ("pink eye" for
+    "pink eye conjunctivitis"): whether the diagnosis is bare is judged on the typed words.
+    """
     q, c = terms(query), terms(candidate)
+    bare_words = len(terms(typed)) if typed is not None else len(q)
     common = len(q & c)
     overlap = 0.0 if not common else 2 * common / (len(q) + len(c))
     q_neg, c_neg = negated(query), negated(candidate)
@@ -140,7 +145,7 @@ def features(query: str, candidate: str) -> tuple[float, float, float]:
         qualifier += 1.0 if c_other else (-1.0 if c_unspec else 0.0)
     if q_unspec:
         qualifier += 1.0 if c_unspec else 0.0
-    if len(q) <= BARE_WORDS and not q_other and not q_unspec:
+    if bare_words <= BARE_WORDS and not q_other and not q_unspec:
         # A bare diagnosis ("pneumonia", "shingles") is coded to its unspecified or
         # uncomplicated form until the record says more (Official Guidelines I.A.9.b).
         # Each word of the title that narrows the diagnosis beyond the query counts against it.
@@ -149,8 +154,14 @@ def features(query: str, candidate: str) -> tuple[float, float, float]:
     return overlap, polarity, qualifier
 
 
-def rescore(query: str, candidate: str, dense: float, weights: Weights = Weights()) -> float:
-    overlap, polarity, qualifier = features(query, candidate)
+def rescore(
+    query: str,
+    candidate: str,
+    dense: float,
+    weights: Weights = Weights(),
+    typed: str | None = None,
+) -> float:
+    overlap, polarity, qualifier = features(query, candidate, typed)
     return (
         dense
         + weights.overlap * overlap

@@ -20,7 +20,7 @@ from assistant.records import Record
 from assistant.rerank import rescore
 from assistant.store import VectorStore
 from assistant.tabular import Tabular
-from assistant.terms import Bridge, expand
+from assistant.terms import Bridge, expand, substitute
 
 POOL = 50  # candidate codes re-scored per query
 LEXICAL_WEIGHT = 0.1  # normalised BM25 of a code's own words (title, inclusion terms, parents)
@@ -121,35 +121,26 @@ class HybridRetriever(BaseRetriever):
                 matched[code] = doc.page_content
             similarity[code] = max(similarity.get(code, 0.0), score)
             via[code].add("dense")
-        found = self.lexical.search("codes", expanded, self.depth)
-        records = self.lexical.get([rid for rid, _ in found])
-        lexical_order: list[str] = []
-        bm25: dict[str, float] = {}
-        for rid, rank in found:
-            rec = records.get(rid)
-            if rec is None:
-                continue
-            code = str(rec.metadata["code"])
-            if code not in lexical_order:
-                lexical_order.append(code)
-                matched.setdefault(code, rec.text)
-            bm25[code] = max(bm25.get(code, 0.0), rank)
-            via[code].add("lexical")
-        top_bm25 = max(bm25.values(), default=1.0) or 1.0
+        substituted = substitute(text, self.bridges)
+        lexical_order, bm25 = self._lexical(
+            [expanded] + ([substituted] if substituted != expanded else []), matched, via
+        )
         index_order = self._index_candidates(vector, similarity, matched, via)
         pool = self._pool(_interleave(dense_order, index_order), lexical_order)
         missing = [c for c in pool if c not in similarity]
         for code, vec in self.store.vectors("codes", [self.record_id(c) for c in missing]).items():
             similarity[code.rsplit(":", 1)[-1]] = _dot(vec, vector)
         scored = []
+        # A title is read against the words as typed, as bridged, and with the lay phrases
+        # replaced by their ICD-10-CM wording, whichever fits it best.
+        readings = {text, expanded, substituted}
         elsewhere = bool(ELSEWHERE.search(text))
         for code in pool:
             node = self.tabular.node(code)
             assert node is not None
             dense = similarity.get(code, 0.0)
-            # Read the title against the words as typed and as bridged, whichever fits better.
-            score = max(rescore(q, node.description, dense) for q in {text, expanded})
-            score += LEXICAL_WEIGHT * bm25.get(code, 0.0) / top_bm25
+            score = max(rescore(q, node.description, dense, typed=text) for q in readings)
+            score += LEXICAL_WEIGHT * bm25.get(code, 0.0)
             if elsewhere:
                 score += MANIFESTATION_WEIGHT * (1 if self.tabular.is_manifestation(code) else -1)
             scored.append((score, code))
@@ -174,6 +165,29 @@ class HybridRetriever(BaseRetriever):
             if len(hits) >= k:
                 break
         return hits[:k]
+
+    def _lexical(
+        self, queries: list[str], matched: dict[str, str], via: dict[str, set[str]]
+    ) -> tuple[list[str], dict[str, float]]:
+        """BM25 candidates for each wording of the query, in order, with each code's best
+        score relative to the top score of its own search."""
+        order: list[str] = []
+        best: dict[str, float] = {}
+        for query in queries:
+            found = self.lexical.search("codes", query, self.depth)
+            records = self.lexical.get([rid for rid, _ in found])
+            top = max((rank for _, rank in found), default=1.0) or 1.0
+            for rid, rank in found:
+                rec = records.get(rid)
+                if rec is None:
+                    continue
+                code = str(rec.metadata["code"])
+                if code not in order:
+                    order.append(code)
+                    matched.setdefault(code, rec.text)
+                best[code] = max(best.get(code, 0.0), rank / top)
+                via[code].add("lexical")
+        return order, best
 
     def _index_candidates(
         self,

@@ -47,6 +47,14 @@ def expand(query: str, bridges: list[Bridge]) -> str:
     return query
 
 
+def substitute(query: str, bridges: list[Bridge]) -> str:
+    """The query with each bridged phrase replaced by its ICD-10-CM wording ("pink eye" ->
+    "conjunctivitis"), so the lay words themselves ("eye") are not read as detail."""
+    for bridge in bridges:
+        query = bridge.pattern.sub(_literal(bridge.means), query)
+    return query
+
+
 def _literal(text: str) -> str:
     """Text safe to use as a regex replacement (backslashes doubled)."""
     return text.replace("\\", "\\\\")

@@ -12,7 +12,7 @@ from assistant.rerank import (
     stem,
     terms,
 )
-from assistant.terms import expand, load_terms
+from assistant.terms import expand, load_terms, substitute
 
 
 def test_negated_words_are_found() -> None:
@@ -89,3 +89,9 @@ def test_a_bare_diagnosis_prefers_the_code_that_adds_least() -> None:
         features("pneumonia", "Pneumonia, unspecified organism")[2]
         > features("pneumonia", "Unspecified bacterial pneumonia")[2]
     )
+
+
+def test_substitution_replaces_the_lay_phrase_with_the_tabular_wording() -> None:
+    bridges = load_terms()
+    assert substitute("pink eye, left side", bridges) == "conjunctivitis, left side"
+    assert substitute("migraine", bridges) == "migraine"

@@ -65,6 +65,7 @@ def test_inclusion_terms_lead_to_their_code(retriever: HybridRetriever) -> None:
 def test_lay_terms_are_bridged_to_the_tabular_wording(retriever: HybridRetriever) -> None:
     assert codes(retriever, "strep throat")[0] == "J02.0"
     assert codes(retriever, "heart attack")[0] == "I21.9"
+    assert codes(retriever, "sore throat")[0] == "J02.9"  # not the streptococcal one
 
 
 def test_encounter_in_the_question_picks_the_7th_character(retriever: HybridRetriever) -> None:
