@@ -105,6 +105,19 @@ AXES = (
 _AXES = tuple(frozenset(root(w) for w in axis) for axis in AXES)
 
 
+# Axes that a query may leave unsaid; the code set then has an unspecified value for them.
+SILENT_AXES = tuple(
+    frozenset(root(w) for w in axis)
+    for axis in (("left", "right", "bilateral"), ("mild", "moderate", "severe"))
+)
+
+
+def unstated(query: str, candidate: str) -> int:
+    """Axes on which the candidate states a value while the query states none."""
+    q, c = terms(query), terms(candidate)
+    return sum(1 for axis in SILENT_AXES if (c & axis) and not (q & axis))
+
+
 def contradictions(query: str, candidate: str) -> int:
     """Axes on which the candidate states a value and the query states only other values."""
     q, c = terms(query), terms(candidate)
@@ -145,6 +158,8 @@ def features(query: str, candidate: str, typed: str | None = None) -> tuple[floa
         qualifier += 1.0 if c_other else (-1.0 if c_unspec else 0.0)
     if q_unspec:
         qualifier += 1.0 if c_unspec else 0.0
+    # A side or a severity the record does not give is coded as unspecified (I.A.9.b).
+    qualifier -= unstated(query, candidate)
     if bare_words <= BARE_WORDS and not q_other and not q_unspec:
         # A bare diagnosis ("pneumonia", "shingles") is coded to its unspecified or
         # uncomplicated form until the record says more (Official Guidelines I.A.9.b).

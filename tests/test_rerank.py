@@ -11,6 +11,7 @@ from assistant.rerank import (
     specifics,
     stem,
     terms,
+    unstated,
 )
 from assistant.terms import expand, load_terms, substitute
 
@@ -95,3 +96,13 @@ def test_substitution_replaces_the_lay_phrase_with_the_tabular_wording() -> None
     bridges = load_terms()
     assert substitute("pink eye, left side", bridges) == "conjunctivitis, left side"
     assert substitute("migraine", bridges) == "migraine"
+
+
+def test_a_side_or_severity_the_query_does_not_give_counts_against_a_title() -> None:
+    query = "Major depressive disorder, single episode"
+    assert unstated(query, "Major depressive disorder, single episode, mild") == 1
+    assert unstated(query, "Major depressive disorder, single episode, unspecified") == 0
+    assert unstated("acute conjunctivitis, left eye", "Acute conjunctivitis, left eye") == 0
+    assert features(query, "Major depressive disorder, single episode, unspecified")[2] > (
+        features(query, "Major depressive disorder, single episode, mild")[2]
+    )
