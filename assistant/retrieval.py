@@ -13,7 +13,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from assistant.codes import CODE_TOKEN, normalize_code
+from assistant.codes import CODE_TOKEN, compact, normalize_code
 from assistant.lexical import LexicalIndex
 from assistant.notes import complete, encounter_from_text
 from assistant.records import Record
@@ -147,11 +147,20 @@ class HybridRetriever(BaseRetriever):
         scored.sort(key=lambda sc: -sc[0])
         encounter = encounter_from_text(text)
         hits: list[CodeHit] = []
-        for score, code in scored:
+        later: list[CodeHit] = []  # other encounters of codes below the first
+        bases: set[str] = set()  # codes below the first already shown with one 7th character
+        for rank, (score, code) in enumerate(scored):
             for full in complete(self.tabular, code, encounter):
                 node = self.tabular.node(full)
                 assert node is not None
-                hits.append(
+                # Without an encounter in the question every 7th character is offered: all of
+                # them for the best code, one in place for each other code so that the first
+                # results name different conditions, and the rest after them.
+                base = compact(full)[:6] if len(compact(full)) == 7 else ""
+                deferred = rank > 0 and base in bases
+                if rank > 0 and base:
+                    bases.add(base)
+                (later if deferred else hits).append(
                     CodeHit(
                         code=full,
                         description=node.description,
@@ -164,7 +173,7 @@ class HybridRetriever(BaseRetriever):
                 )
             if len(hits) >= k:
                 break
-        return hits[:k]
+        return (hits + later)[:k]
 
     def _lexical(
         self, queries: list[str], matched: dict[str, str], via: dict[str, set[str]]

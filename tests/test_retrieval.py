@@ -85,6 +85,16 @@ def test_without_an_encounter_every_7th_character_is_offered(
             assert ingested.tabular.node(code) is not None, code
 
 
+def test_other_codes_show_one_encounter_before_their_others(retriever: HybridRetriever) -> None:
+    found = codes(retriever, "fracture of nasal bones", k=40)
+    assert found[:6] == [f"S02.2XX{c}" for c in "ABDGKS"]
+    bases = [compact(c)[:6] for c in found[6:]]
+    first = {b: bases.index(b) for b in bases}
+    repeats = [i for i, b in enumerate(bases) if first[b] != i]
+    assert len(bases) > len(first) > 1  # several other codes, some with more encounters
+    assert min(repeats) > max(first.values())  # every other code once before any repeat
+
+
 @pytest.mark.parametrize("query", QUERIES)
 def test_every_returned_code_is_billable(
     retriever: HybridRetriever, ingested: Services, query: str
