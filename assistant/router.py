@@ -43,6 +43,15 @@ _LOOKUP_ASK = re.compile(
     r"^(icd-?10(-cm)? )?codes? (for|of)\b|\bcode for\b|\bhow (do|would|should) i code\b",
     re.I,
 )
+# "How do I code pink eye?" asks for a code; "How do I code diabetes when the type is not
+# documented?" asks for a rule. The second names a circumstance; the first only a condition.
+_HOW_CODE = re.compile(r"^\s*how (?:do|would|should|can) (?:i|you|we) code (?P<what>.+)$", re.I)
+_CIRCUMSTANCE = re.compile(
+    r"\b(when|if|whether|while|after|before|during|versus|vs|both|multiple|each|together|"
+    r"sequenc\w*|principal|first[- ]listed|documented|unknown|stated|specified|patient)\b",
+    re.I,
+)
+HOW_CODE_WORDS = 6  # a condition named in at most this many words
 _PAIR = re.compile(r"\b(with|together|and|both|along|same time|alongside|plus)\b", re.I)
 _DETAIL = re.compile(
     r"\b(what is|what's|tell me about|describe|details?|notes?|explain|mean|means|look ?up|"
@@ -105,6 +114,11 @@ def route(question: str) -> Route:
         return Route(DETAIL, codes)
     career = bool(_CAREER.search(question))
     guideline = bool(_GUIDELINE.search(question))
+    how = _HOW_CODE.match(question)
+    if how and not career and not codes:
+        what = how["what"].strip(" ?.!")
+        if len(what.split()) <= HOW_CODE_WORDS and not _CIRCUMSTANCE.search(what):
+            return Route(LOOKUP, codes)
     if _LOOKUP_ASK.search(question) and not guideline and not career:
         return Route(LOOKUP, codes)
     if codes and not (career or guideline):

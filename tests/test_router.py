@@ -22,6 +22,8 @@ from assistant.services import Services
         ("What is the ICD-10-PCS code for appendectomy?", router.PCS, []),
         ("HCPCS code for a wheelchair", router.HCPCS, []),
         ("what is the code for strep throat?", router.LOOKUP, []),
+        ("how do I code pink eye?", router.LOOKUP, []),
+        ("How should I code a broken nose, first visit?", router.LOOKUP, []),
     ],
 )
 def test_questions_with_clear_cues_are_routed_by_their_words(
@@ -48,6 +50,19 @@ def test_every_question_ends_up_with_the_right_kind_of_answer(
     ingested: Services, question: str, kind: str
 ) -> None:
     assert ingested.ask(question).route == kind
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How do I code diabetes when the type is not documented?",
+        "How do I code a principal diagnosis?",
+        "How should I code sepsis and pneumonia together?",
+    ],
+)
+def test_how_to_code_a_circumstance_is_a_rule_question(question: str) -> None:
+    decision = route(question)
+    assert decision.kind == router.OPEN and decision.guideline_cue
 
 
 def test_code_tokens_are_dotted_in_order_without_repeats() -> None:
