@@ -38,7 +38,7 @@ def stem(word: str) -> str:
 
 
 # Latin and adjectival endings that Snowball keeps: "chlamydia"/"chlamydial",
-# "uterus"/"uteri", "bronchus"/"bronchial", "streptococcus"/"streptococcal".
+# "calculus"/"calculi", "bronchus"/"bronchial", "streptococcus"/"streptococcal".
 _ENDINGS = ("ical", "ial", "ian", "iens", "ens", "al", "ic", "ia", "ae", "us", "um", "is", "a", "i")
 MIN_ROOT = 5  # shorter roots are left alone ("media" must not meet "medial")
 
