@@ -277,6 +277,21 @@ def describe_meaning(meaning: Meaning) -> str:
     return "; ".join(parts)
 
 
+# The words that say which visit this is; they choose the 7th character, never the condition.
+_VISIT = re.compile(
+    r"\b(?:initial|subsequent) encounter\b|\bfirst (?:visit|encounter)\b|"
+    r"\bfollow[- ]?up(?: visit)?\b|\brecheck\b|\bnew injury\b|\b(?:er|ed) visit\b|"
+    r"\bemergency (?:room|department)(?: visit)?\b",
+    re.I,
+)
+
+
+def without_visit(text: str) -> str:
+    """``text`` without the words naming the kind of visit ("broken nose, first visit" ->
+    "broken nose,"): they must not match titles ("first degree") while searching."""
+    return " ".join(_VISIT.sub(" ", text).split())
+
+
 def encounter_from_text(text: str) -> str | None:
     """The 7th-character meaning a question asks for ("follow-up visit" -> "subsequent
     encounter"), worded like the ``sevenChrDef`` texts, or None if it names none."""

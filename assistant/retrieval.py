@@ -15,7 +15,7 @@ from pydantic import ConfigDict
 
 from assistant.codes import CODE_TOKEN, compact, normalize_code
 from assistant.lexical import LexicalIndex
-from assistant.notes import complete, encounter_from_text
+from assistant.notes import complete, encounter_from_text, without_visit
 from assistant.records import Record
 from assistant.rerank import rescore
 from assistant.store import VectorStore
@@ -106,8 +106,10 @@ class HybridRetriever(BaseRetriever):
                 )
         return out
 
-    def _search_words(self, text: str, k: int) -> list[CodeHit]:
+    def _search_words(self, typed: str, k: int) -> list[CodeHit]:
         """Dense and BM25 candidates, re-scored, then completed to billable codes."""
+        encounter = encounter_from_text(typed)
+        text = without_visit(typed) or typed
         expanded = expand(text, self.bridges)
         vector = self.store.embeddings.embed_query(expanded)
         similarity: dict[str, float] = {}
@@ -145,7 +147,6 @@ class HybridRetriever(BaseRetriever):
                 score += MANIFESTATION_WEIGHT * (1 if self.tabular.is_manifestation(code) else -1)
             scored.append((score, code))
         scored.sort(key=lambda sc: -sc[0])
-        encounter = encounter_from_text(text)
         hits: list[CodeHit] = []
         later: list[CodeHit] = []  # other encounters of codes below the first
         bases: set[str] = set()  # codes below the first already shown with one 7th character

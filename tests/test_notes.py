@@ -15,6 +15,7 @@ from assistant.notes import (
     read_meaning,
     resolve,
     seventh_for,
+    without_visit,
 )
 from assistant.tabular import Tabular, load_tabular
 
@@ -286,3 +287,22 @@ def test_bundled_unknown_code(real_tab: Tabular) -> None:
     with pytest.raises(UnknownCodeError) as err:
         resolve(real_tab, "S72.001Z")
     assert err.value.nearest[0] == "S72.001A"
+
+
+@pytest.mark.parametrize(
+    ("question", "searched"),
+    [
+        ("burned hand, first visit", "burned hand,"),
+        ("concussion, follow-up visit", "concussion,"),
+        ("fracture of nasal bones, initial encounter", "fracture of nasal bones,"),
+        ("ER visit for a sprained ankle", "for a sprained ankle"),
+        ("sequelae of stroke", "sequelae of stroke"),  # a condition, kept
+        ("first degree burn of hand", "first degree burn of hand"),
+    ],
+)
+def test_visit_words_are_left_out_of_the_search_but_still_choose_the_encounter(
+    question: str, searched: str
+) -> None:
+    assert without_visit(question) == searched
+    if searched != question:
+        assert encounter_from_text(question) is not None
