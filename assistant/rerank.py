@@ -62,10 +62,11 @@ GENERIC = frozenset(root(w) for w in ("disorder", "disease", "condition", "syndr
 
 def specifics(title: str) -> set[str]:
     """Title words that narrow a condition down: all but a trailing "unspecified ..." clause,
-    the default words (uncomplicated, without complications, NOS) and generic nouns."""
+    the default words (uncomplicated, without complications, NOS), what the title says is
+    absent ("without foreign body") and generic nouns."""
     clauses = title.lower().split(",")
     kept = [c for n, c in enumerate(clauses) if not (n and c.strip().startswith("unspecified"))]
-    return terms(_DEFAULT.sub(" ", ",".join(kept))) - GENERIC
+    return terms(_NEGATION.sub(" ", _DEFAULT.sub(" ", ",".join(kept)))) - GENERIC
 
 
 def negated(text: str) -> set[str]:

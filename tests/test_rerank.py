@@ -84,6 +84,9 @@ def test_a_bare_diagnosis_prefers_the_code_that_adds_least() -> None:
     assert specifics("Pneumonia, unspecified organism") == terms("pneumonia")
     assert specifics("Unspecified bacterial pneumonia") == terms("bacterial pneumonia")
     assert specifics("Unspecified asthma, uncomplicated") == terms("asthma")
+    assert specifics("Laceration without foreign body of finger without damage to nail") == (
+        terms("laceration of finger")
+    )
     plain = features("anxiety", "Anxiety disorder, unspecified")[2]
     assert plain > features("anxiety", "Generalized anxiety disorder")[2]
     assert (
