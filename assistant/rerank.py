@@ -107,9 +107,16 @@ _AXES = tuple(frozenset(root(w) for w in axis) for axis in AXES)
 
 
 # Axes that a query may leave unsaid; the code set then has an unspecified value for them.
+# Newborn and pregnancy codes belong on the newborn's or the mother's record only (Official
+# Guidelines I.C.16.a, I.C.15.a): a query naming neither is not about them.
 SILENT_AXES = tuple(
     frozenset(root(w) for w in axis)
-    for axis in (("left", "right", "bilateral"), ("mild", "moderate", "severe"))
+    for axis in (
+        ("left", "right", "bilateral"),
+        ("mild", "moderate", "severe"),
+        ("newborn", "neonatal", "perinatal", "fetus", "fetal"),
+        ("pregnancy", "pregnant", "puerperium", "puerperal", "delivery", "childbirth"),
+    )
 )
 
 

@@ -106,6 +106,10 @@ def test_a_side_or_severity_the_query_does_not_give_counts_against_a_title() -> 
     assert unstated(query, "Major depressive disorder, single episode, mild") == 1
     assert unstated(query, "Major depressive disorder, single episode, unspecified") == 0
     assert unstated("acute conjunctivitis, left eye", "Acute conjunctivitis, left eye") == 0
+    # newborn and pregnancy codes need the query to name the newborn or the pregnancy
+    assert unstated("bladder infection", "Infection of bladder following delivery") == 1
+    assert unstated("hyponatremia", "Hyponatremia of newborn") == 1
+    assert unstated("hyponatremia of newborn", "Hyponatremia of newborn") == 0
     assert (
         features(query, "Major depressive disorder, single episode, unspecified")[2]
         > (features(query, "Major depressive disorder, single episode, mild")[2])
