@@ -173,7 +173,9 @@ def features(query: str, candidate: str, typed: str | None = None) -> tuple[floa
         # uncomplicated form until the record says more (Official Guidelines I.A.9.b).
         # Each word of the title that narrows the diagnosis beyond the query counts against it.
         qualifier += 1.0 if _DEFAULT.search(candidate.lower()) else (-1.0 if c_other else 0.0)
-        qualifier -= 0.5 * len(specifics(candidate) - q)
+        # A title joining conditions with "and" ("Syncope and collapse") covers each of them.
+        parts = [candidate, *candidate.split(" and ")]
+        qualifier -= 0.5 * min(len(specifics(part) - q) for part in parts)
     return overlap, polarity, qualifier
 
 

@@ -87,6 +87,9 @@ def test_a_bare_diagnosis_prefers_the_code_that_adds_least() -> None:
     assert specifics("Laceration without foreign body of finger without damage to nail") == (
         terms("laceration of finger")
     )
+    # a title joining conditions with "and" covers the one asked for
+    joined = features("syncope", "Syncope and collapse")[2]
+    assert joined == features("syncope", "Syncope")[2] > features("syncope", "Heat syncope")[2]
     plain = features("anxiety", "Anxiety disorder, unspecified")[2]
     assert plain > features("anxiety", "Generalized anxiety disorder")[2]
     assert (
