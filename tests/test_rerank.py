@@ -117,3 +117,15 @@ def test_a_side_or_severity_the_query_does_not_give_counts_against_a_title() -> 
         features(query, "Major depressive disorder, single episode, unspecified")[2]
         > (features(query, "Major depressive disorder, single episode, mild")[2])
     )
+
+
+def test_everyday_bridges_leave_clinical_wording_alone() -> None:
+    bridges = load_terms()
+    for title in (
+        "Malignant neoplasm of nasal cavity",
+        "Hydatidiform mole",
+        "Alcoholic fatty liver",
+        "Heat exhaustion, unspecified",
+        "Shaking chills",
+    ):
+        assert expand(title, bridges) == title
