@@ -16,19 +16,11 @@ from functools import lru_cache
 from typing import Any
 
 from assistant.codes import compact, normalize_code
-from assistant.tabular import CODE_SET, Node, Tabular
+from assistant.tabular import CODE_SET, NOTE_TAGS, Node, Tabular
 
-# The note kinds every answer carries, in the order a coder reads them.
-NOTE_KINDS: tuple[str, ...] = (
-    "includes",
-    "inclusion_terms",
-    "excludes1",
-    "excludes2",
-    "code_first",
-    "use_additional_code",
-    "code_also",
-    "seven_chr_note",
-)
+# The note kinds every answer carries, in the order a coder reads them (the Tabular's own
+# order); its free-text <notes> are reported apart, under GENERAL.
+NOTE_KINDS: tuple[str, ...] = tuple(kind for kind in NOTE_TAGS.values() if kind != "notes")
 # The Tabular's free-text <notes> ("A fracture not indicated as open or closed should be coded
 # to closed"), reported under this key next to the required ones.
 GENERAL = "general"

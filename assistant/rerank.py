@@ -53,14 +53,16 @@ def root(word: str) -> str:
     return stemmed
 
 
-def terms(text: str) -> set[str]:
-    return {root(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS}
+@lru_cache(maxsize=65536)
+def terms(text: str) -> frozenset[str]:
+    """The roots of a text's content words (the same query is read against many titles)."""
+    return frozenset(root(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS)
 
 
 GENERIC = frozenset(root(w) for w in ("disorder", "disease", "condition", "syndrome"))
 
 
-def specifics(title: str) -> set[str]:
+def specifics(title: str) -> frozenset[str]:
     """Title words that narrow a condition down: all but a trailing "unspecified ..." clause,
     the default words (uncomplicated, without complications, NOS), what the title says is
     absent ("without foreign body") and generic nouns."""

@@ -32,7 +32,6 @@ NOTE_TAGS: dict[str, str] = {
     "sevenChrNote": "seven_chr_note",
     "notes": "notes",
 }
-NOTE_KINDS: tuple[str, ...] = tuple(NOTE_TAGS.values())
 
 # A category note may withdraw 7th characters from some codes, as S06 does: "7th characters D
 # and S do not apply to codes in category S06 with 6th character 7 - ..., or 8 - ...".

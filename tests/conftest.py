@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import chromadb
@@ -369,6 +370,16 @@ def write_tabular(folder: Path, text: str = TABULAR_XML, name: str = "tabular.xm
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def module_tabular(xml: str) -> Any:
+    """A module-scoped fixture giving the Tabular read from ``xml`` (a test file's own XML)."""
+
+    @pytest.fixture(scope="module")
+    def small(tmp_path_factory: pytest.TempPathFactory) -> Tabular:
+        return load_tabular(write_tabular(tmp_path_factory.mktemp("tabular"), xml))
+
+    return small
 
 
 def write_career(folder: Path, text: str = CAREER_MD, name: str = "becoming-a-coder.md") -> Path:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import write_tabular
+from conftest import module_tabular
 
 from assistant.excludes import Reference, check_codes, parse_references
 from assistant.notes import UnknownCodeError
-from assistant.tabular import Tabular, load_tabular
+from assistant.tabular import Tabular
 
 # Ranges named at chapter and category level; C7A sits between C75 and C76 in Tabular order
 # although it sorts after C76 as text, and O9A closes the pregnancy chapter after O99.
@@ -128,9 +128,7 @@ FIXTURE_XML = """<?xml version="1.0" encoding="utf-8"?>
 """
 
 
-@pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory) -> Tabular:
-    return load_tabular(write_tabular(tmp_path_factory.mktemp("tabular"), FIXTURE_XML))
+small = module_tabular(FIXTURE_XML)
 
 
 def _pairs(result: dict, key: str) -> set[tuple[str, str, str]]:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import time
 
-import pytest
-from conftest import write_tabular
+from conftest import module_tabular
 
 from assistant.guard import INVALID_MARK, guard
-from assistant.tabular import Tabular, load_tabular
+from assistant.tabular import Tabular
 
 FIXTURE_XML = """<?xml version="1.0" encoding="utf-8"?>
 <ICD10CM.tabular>
@@ -51,9 +50,7 @@ FIXTURE_XML = """<?xml version="1.0" encoding="utf-8"?>
 """
 
 
-@pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory) -> Tabular:
-    return load_tabular(write_tabular(tmp_path_factory.mktemp("tabular"), FIXTURE_XML))
+small = module_tabular(FIXTURE_XML)
 
 
 def test_invalid_code_is_marked_and_never_left_bare(small: Tabular) -> None:

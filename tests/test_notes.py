@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import write_tabular
+from conftest import module_tabular
 
 from assistant.notes import (
     NOTE_KINDS,
@@ -17,7 +17,7 @@ from assistant.notes import (
     seventh_for,
     without_visit,
 )
-from assistant.tabular import Tabular, load_tabular
+from assistant.tabular import Tabular
 
 # Notes at every level (chapter, block, category, subcategory, code) and a 7th-character
 # category whose short codes need placeholder X.
@@ -104,9 +104,7 @@ FIXTURE_XML = """<?xml version="1.0" encoding="utf-8"?>
 """
 
 
-@pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory) -> Tabular:
-    return load_tabular(write_tabular(tmp_path_factory.mktemp("tabular"), FIXTURE_XML))
+small = module_tabular(FIXTURE_XML)
 
 
 def _by_level(details: dict, kind: str) -> dict[str, list[str]]:
