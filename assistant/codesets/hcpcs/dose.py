@@ -306,9 +306,7 @@ def _amounts(
         if not number:
             written = f"1 {match.group('unit')}"  # "per vial" is one vial
         value = (_number(number) if number else 1.0) * size
-        basis: Basis = (
-            "up_to" if basis_word.startswith("up") else "per" if basis_word else "strength"
-        )
+        basis: Basis = "per" if basis_word == "per" else "up_to" if basis_word else "strength"
         raw.append(
             _Raw(
                 Amount(value, dimension, written),
