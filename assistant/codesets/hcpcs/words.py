@@ -61,21 +61,23 @@ def find_codes(text: str, release: Release | None = None) -> list[str]:
 
 
 @dataclass(frozen=True)
-class _Bridge:
+class Bridge:
+    """A lay supply phrase and the wording HCPCS descriptors use for it, with its source."""
+
     pattern: re.Pattern[str]
     means: str
     source: str
 
 
-def _bridge(say: str, means: str, source: str) -> _Bridge:
-    return _Bridge(re.compile(rf"(?<![\w-])(?:{say})(?![\w-])", re.I), means, source)
+def _bridge(say: str, means: str, source: str) -> Bridge:
+    return Bridge(re.compile(rf"(?<![\w-])(?:{say})(?![\w-])", re.I), means, source)
 
 
 _LCD_DME = "CMS DME MAC LCD"
 _ORTHOSES = "CMS DME MAC LCDs L33686 Ankle-Foot/Knee-Ankle-Foot Orthoses and L33790 Spinal Orthoses"
 # Levels of ground service (BLS, ALS1, ALS2, SCT), emergency or not, mileage, air transport.
 _AMBULANCE = "Medicare Benefit Policy Manual (Pub. 100-02) ch. 10, Ambulance Services"
-_BRIDGES: tuple[_Bridge, ...] = (
+BRIDGES: tuple[Bridge, ...] = (
     # Orthosis abbreviations as prescriptions write them, spelled out as L-code descriptors do.
     _bridge(r"afos?", "ankle foot orthosis", _ORTHOSES),
     _bridge(r"kafos?", "knee ankle foot orthosis", _ORTHOSES),
@@ -289,7 +291,7 @@ def read_item(text: str) -> ItemQuery:
     """Supply and equipment words ("cpap machine", "walker with wheels", "knee brace off the
     shelf") each followed by the wording HCPCS descriptors use; the original words are kept."""
     spans: list[tuple[int, int, str]] = []
-    for bridge in _BRIDGES:  # earlier bridges win where two read the same words ("als 1")
+    for bridge in BRIDGES:  # earlier bridges win where two read the same words ("als 1")
         for match in bridge.pattern.finditer(text):
             if not any(a < match.end() and match.start() < b for a, b, _ in spans):
                 spans.append((match.start(), match.end(), bridge.means))
