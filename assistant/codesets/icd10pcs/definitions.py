@@ -63,7 +63,7 @@ class DeviceAggregate:
     parent: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: caches key on it
 class Definitions:
     """All definitions of one release, by section character and position."""
 
@@ -151,8 +151,9 @@ def _parse_axis(element: ET.Element, path: Path | str, section: str) -> AxisTerm
         names = tuple(text(t) for t in term.findall("title") if text(t))
         require(bool(names), path, f"section {section} axis {position}: <terms> without a title")
         includes = tuple(text(i) for i in term.findall("includes") if text(i))
-        terms.append(Term(names, child_text(term, "definition"), child_text(term, "explanation"),
-                          includes))
+        terms.append(
+            Term(names, child_text(term, "definition"), child_text(term, "explanation"), includes)
+        )
     return AxisTerms(int(position), child_text(element, "title"), tuple(terms))
 
 
@@ -160,7 +161,9 @@ def _parse_aggregate(element: ET.Element, path: Path | str) -> DeviceAggregate:
     """One ``aggregate`` of the device aggregation table."""
     parent = element.find("parent")
     if parent is None:
-        raise PcsFileError(f"{path}: device aggregate {child_text(element, 'device')!r} has no <parent>")
+        raise PcsFileError(
+            f"{path}: device aggregate {child_text(element, 'device')!r} has no <parent>"
+        )
     return DeviceAggregate(
         device=child_text(element, "device"),
         operation=child_text(element, "operation"),

@@ -58,7 +58,7 @@ class IndexEntry:
         return " ".join(parts)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: caches key on it
 class PcsIndex:
     """All entries of one Index release, with a look-up by main term."""
 

@@ -97,7 +97,7 @@ class PcsTable:
         return f"{self.code} ({', '.join(self.label(p) for p in (1, 2, 3))})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: caches key on it
 class PcsTables:
     """All tables of one release, keyed by their first three characters."""
 

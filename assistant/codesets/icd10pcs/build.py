@@ -1,0 +1,232 @@
+"""Building complete ICD-10-PCS codes from a procedure description, the way a coder does.
+
+The Index leads from the description's words to a table or a code prefix (``leads``); the
+root operation is read from the description, the Definitions and the Index
+(``operations``); each remaining character (body part, approach, device, qualifier) is chosen
+from the row's values by what the description says for it (``axes``). Every candidate is a
+code some row of the tables allows, so it passes validation. Axes nothing in the description
+decides are reported as open, with their options, instead of being guessed silently.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.codesets.icd10pcs.approach import approach_cues
+from assistant.codesets.icd10pcs.axes import Choice, Evidence, choices, prevalence
+from assistant.codesets.icd10pcs.definitions import Definitions
+from assistant.codesets.icd10pcs.index import IndexEntry, PcsIndex
+from assistant.codesets.icd10pcs.leads import Lead, ValueHint, find_leads
+from assistant.codesets.icd10pcs.operations import (
+    OperationCue,
+    operation_adjustment,
+    operation_cues,
+)
+from assistant.codesets.icd10pcs.tables import PcsRow, PcsTable, PcsTables
+from assistant.codesets.icd10pcs.words import Words, analyse
+
+DEFAULT_LIMIT = 10
+# Leads completed, best first, and values kept per axis: chosen on knowledge/eval/pcs_dev.jsonl
+# (more leads changed no top-5 there and cost time; two values per axis give the runner-up
+# codes a coder would weigh).
+MAX_LEADS = 60
+PER_AXIS = 2
+# Guideline B3.11a: an inspection done to reach the objective of another procedure is not
+# coded. An Inspection table loses this much when the Index also leads to another operation
+# at least INSPECTION_RATIO as strongly (chosen on knowledge/eval/pcs_dev.jsonl).
+INSPECTION = 3.0
+INSPECTION_RATIO = 0.7
+
+
+@dataclass(frozen=True)
+class AxisReason:
+    """Why one character of a candidate has its value."""
+
+    position: int
+    name: str
+    value: str
+    label: str
+    reason: str
+    settled: bool  # False when the description left this character open
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One complete, valid code for the description."""
+
+    code: str
+    description: str
+    score: float
+    axes: tuple[AxisReason, ...]
+
+
+@dataclass(frozen=True)
+class OpenAxis:
+    """A character of the best code the description does not decide, and its options."""
+
+    position: int
+    name: str
+    chosen: str  # "Z No Device"
+    options: tuple[tuple[str, str], ...]  # (value, label) the row allows
+    note: str
+
+
+@dataclass(frozen=True)
+class IndexCitation:
+    """An Index entry used to reach a candidate: its trail and the code prefix it gives."""
+
+    text: str
+    codes: str
+    line: str
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """Ranked candidates, the axes left open, and the Index entries behind them."""
+
+    question: str
+    candidates: tuple[Candidate, ...]
+    open_axes: tuple[OpenAxis, ...]
+    index_entries: tuple[IndexCitation, ...]
+
+    @property
+    def codes(self) -> list[str]:
+        """The candidate codes, best first."""
+        return [candidate.code for candidate in self.candidates]
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """A candidate being ranked, with what it came from."""
+
+    code: str
+    score: float
+    choices: tuple[Choice, ...]
+    operation: str
+    row: PcsRow
+    lead: Lead
+
+
+def build(question: str, tables: PcsTables, definitions: Definitions | None, index: PcsIndex,
+          limit: int = DEFAULT_LIMIT) -> BuildResult:
+    """Complete, valid ICD-10-PCS codes for a procedure description, best first."""
+    words = analyse(question)
+    leads, uses = find_leads(words, index)
+    evidence = Evidence(words, frozenset(), tuple(uses), approach_cues(words), definitions,
+                        prevalence(tables))
+    cues = operation_cues(words, definitions, index)
+    scored = _rank(leads[:MAX_LEADS], tables, words, evidence, cues)
+    best = scored[:limit]
+    candidates = tuple(_candidate(s, tables) for s in best)
+    open_axes = _open_axes(best[0], tables) if best else ()
+    return BuildResult(question, candidates, open_axes, _citations(best, uses))
+
+
+def _rank(leads: Sequence[Lead], tables: PcsTables, words: Words, evidence: Evidence,
+          cues: dict[str, OperationCue]) -> list[_Scored]:
+    """Every code the leads complete to, best score per code, best first."""
+    strongest = _strongest_by_operation(leads, tables)
+    found: dict[str, _Scored] = {}
+    for lead in leads:
+        table = tables.table(lead.prefix)
+        if table is None:
+            continue
+        lead_evidence = Evidence(words, lead.hints, evidence.uses, evidence.approach,
+                                 evidence.definitions, evidence.prevalence)
+        operation = _operation_score(table.label(3), words, cues, strongest)
+        for item in _complete(lead, table, lead_evidence, operation):
+            if item.code not in found or item.score > found[item.code].score:
+                found[item.code] = item
+    return sorted(found.values(), key=lambda s: (-s.score, s.code))
+
+
+def _strongest_by_operation(leads: Sequence[Lead], tables: PcsTables) -> dict[str, float]:
+    """Root operation -> the best score of a lead into one of its tables."""
+    strongest: dict[str, float] = {}
+    for lead in leads:
+        table = tables.table(lead.prefix)
+        if table is not None:
+            title = table.label(3)
+            strongest[title] = max(strongest.get(title, lead.score), lead.score)
+    return strongest
+
+
+def _operation_score(title: str, words: Words, cues: dict[str, OperationCue],
+                     strongest: dict[str, float]) -> tuple[float, str]:
+    """Evidence for a table's root operation, and the reason for it."""
+    cue = cues.get(title)
+    score = cue.score if cue else 0.0
+    reasons = [cue.reason] if cue else []
+    adjustment, why = operation_adjustment(title, words)
+    if why:
+        score += adjustment
+        reasons.append(why)
+    if title == "Inspection":
+        others = [s for op, s in strongest.items() if op != "Inspection"]
+        if others and max(others) >= INSPECTION_RATIO * strongest.get("Inspection", 0.0):
+            score -= INSPECTION
+            reasons.append("the inspection serves another procedure (guideline B3.11a)")
+    return score, "; ".join(reasons)
+
+
+def _complete(lead: Lead, table: PcsTable, evidence: Evidence,
+              operation: tuple[float, str]) -> list[_Scored]:
+    """The best codes of ``table`` that begin with the lead's prefix."""
+    tail = lead.prefix[3:]
+    found: list[_Scored] = []
+    for row in table.rows:
+        if row.allows(tail) < len(tail):
+            continue
+        per_axis = [
+            choices(table, axis, evidence, tail[i] if i < len(tail) else "")[:PER_AXIS]
+            for i, axis in enumerate(row.axes)
+        ]
+        for combo in itertools.product(*per_axis):
+            code = table.code + "".join(choice.value for choice in combo)
+            score = lead.score + operation[0] + sum(choice.score for choice in combo)
+            found.append(_Scored(code, score, combo, operation[1], row, lead))
+    return found
+
+
+def _candidate(scored: _Scored, tables: PcsTables) -> Candidate:
+    """The public form of a ranked code, with a reason for every character."""
+    table = tables.tables[scored.code[:3]]
+    via = " | ".join(entry.citation() for entry in scored.lead.entries)
+    head = (
+        AxisReason(1, table.axes[0].title, scored.code[0], table.label(1), f"table {table.code}", True),
+        AxisReason(2, table.axes[1].title, scored.code[1], table.label(2), via, True),
+        AxisReason(3, table.axes[2].title, scored.code[2], table.label(3),
+                   "; ".join(r for r in (via, scored.operation) if r), True),
+    )
+    rest = tuple(AxisReason(c.position, c.name, c.value, c.label, c.reason, c.settled)
+                 for c in scored.choices)
+    return Candidate(scored.code, tables.describe(scored.code), round(scored.score, 2),
+                     head + rest)
+
+
+def _open_axes(best: _Scored, tables: PcsTables) -> tuple[OpenAxis, ...]:
+    """The characters of the best code nothing in the description decided."""
+    found: list[OpenAxis] = []
+    for choice, axis in zip(best.choices, best.row.axes, strict=True):
+        fixed = len(best.lead.prefix) >= choice.position
+        if choice.settled or len(axis.labels) < 2 or fixed:
+            continue
+        note = f"{choice.reason}: chose {choice.value} {choice.label}"
+        found.append(OpenAxis(choice.position, choice.name, f"{choice.value} {choice.label}",
+                              tuple(axis.labels.items()), note))
+    return tuple(found)
+
+
+def _citations(best: Sequence[_Scored], uses: Sequence[ValueHint]) -> tuple[IndexCitation, ...]:
+    """The Index entries behind the best candidates, once each, best first."""
+    seen: dict[tuple[str, str], IndexCitation] = {}
+    entries: list[IndexEntry] = [e for s in best[:3] for e in s.lead.entries]
+    used = {c.reason for s in best[:3] for c in s.choices}
+    entries += [u.entry for u in uses if any(u.entry.text in reason for reason in used)]
+    for entry in entries:
+        key = (entry.text, entry.codes)
+        if key not in seen:
+            seen[key] = IndexCitation(entry.text, entry.codes, entry.citation())
+    return tuple(seen.values())
