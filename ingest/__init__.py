@@ -1,21 +1,27 @@
-"""Ingest: official sources -> records -> Chroma + the lexical index (re-runnable)."""
+"""Ingest: official sources -> records -> Chroma + the lexical index (re-runnable).
+
+Each code set says which records it contributes (``CodeSet.ingest_groups``); the career
+knowledge files are added here. A source that cannot be read is reported and skipped, the
+rest go on, and the store keeps what it had for the skipped one.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from functools import partial
 
-from assistant.download import Source, load_manifest, locate, missing_report
-from assistant.records import Record
-from assistant.services import Services
-from ingest.codes import code_records
+from assistant.container import Container
+from assistant.core.codeset import IngestGroup
+from assistant.sources.manifest import missing_report
+from ingest.career import career_records
 from ingest.pipeline import SyncCounts, sync
-from ingest.sources import career_records, guideline_records, index_records
 
-# Manifest kinds this ingest reads (the others are listed for download only, for now).
-INDEX_KINDS = ("index", "eindex", "neoplasm", "drug")
+log = logging.getLogger(__name__)
+
+# Manifest kinds reported as missing after an ingest: a user can act on each.
+REPORTED = ("guidelines", "index", "eindex", "neoplasm", "drug")
 
 
 @dataclass
@@ -25,8 +31,8 @@ class IngestSummary:
     seconds: float = 0.0
     total: SyncCounts = field(default_factory=SyncCounts)
     per_source: dict[str, SyncCounts] = field(default_factory=dict)
-    index_counts: dict[str, dict[str, int]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # missing files, one line each
+    skipped: list[str] = field(default_factory=list)  # sources that could not be read
 
     def line(self) -> str:
         t = self.total
@@ -36,65 +42,39 @@ class IngestSummary:
         )
 
 
-def source_dirs(services: Services) -> list[Path]:
-    """Where official files are looked for: the user's folder first, then the download cache."""
-    settings = services.settings
-    return [d for d in (settings.source_dir, settings.downloads_path) if d]
+def groups(container: Container) -> list[IngestGroup]:
+    """Everything the store should hold: each code set's records, then the career files."""
+    out = [group for cs in container.codesets for group in cs.ingest_groups()]
+    folder = container.settings.knowledge_dir
+    out.append(IngestGroup("career", "career", partial(career_records, folder)))
+    return out
 
 
-def run_ingest(services: Services, *, progress: bool = True) -> IngestSummary:
-    """Bring every available source up to date in the store and the lexical index.
-
-    Sources whose files are missing are reported and left as they are; the rest go on.
-    """
+def run_ingest(container: Container, *, progress: bool = True) -> IngestSummary:
+    """Bring every available source up to date in the store and the lexical index."""
     started = time.perf_counter()
     summary = IngestSummary()
-    sources = load_manifest()
-    found = locate(sources, source_dirs(services))
-    by_kind: dict[str, tuple[Source, Path | None]] = {s.kind: (s, found[s.id]) for s in sources}
-
-    def step(group: str, collection: str, make: Callable[[], list[Record]]) -> None:
+    for group in groups(container):
         try:
-            records = make()
+            records = group.make()
         except ValueError as exc:  # a malformed file: say so, keep what is stored
-            summary.notes.append(f"{group}: skipped, {str(exc).splitlines()[0]}")
-            return
-        counts = sync(
-            group, collection, records, services.store, services.lexical, progress=progress
-        )
-        summary.per_source[group] = counts
-        summary.total += counts
-
-    step("icd10cm", "codes", lambda: code_records(services.tabular))
-
-    _source, pdf = by_kind.get("guidelines", (None, None))
-    if pdf is not None:
-        step("guidelines", "guidelines", lambda: guideline_records(pdf)[0])
-
-    for kind in INDEX_KINDS:
-        _source, path = by_kind.get(kind, (None, None))
-        if path is None:
+            summary.skipped.append(f"{group.group}: skipped, {str(exc).splitlines()[0]}")
             continue
-
-        def make(path: Path = path, kind: str = kind) -> list[Record]:
-            records, counts = index_records(path, kind)
-            summary.index_counts[kind] = counts
-            return records
-
-        step(f"index-{kind}", "index", make)
-
-    step("career", "career", lambda: career_records(services.settings.knowledge_dir))
-
-    wanted = {k: v for k, v in found.items() if _kind(sources, k) in {"guidelines", *INDEX_KINDS}}
-    report = missing_report(wanted, sources)
+        log.info("%s: %d records", group.group, len(records))
+        counts = sync(
+            group.group,
+            group.collection,
+            records,
+            container.store,
+            container.lexical,
+            progress=progress,
+        )
+        summary.per_source[group.group] = counts
+        summary.total += counts
+    wanted = [s for s in container.manifest if s.kind in REPORTED]
+    have = set(container.files)
+    report = missing_report({s.id: None for s in wanted if s.kind not in have}, wanted)
     if report:
         summary.notes.append(report)
-    for kind, counts in summary.index_counts.items():
-        shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-        summary.notes.append(f"index-{kind}: {shown}")
     summary.seconds = time.perf_counter() - started
     return summary
-
-
-def _kind(sources: list[Source], source_id: str) -> str:
-    return next((s.kind for s in sources if s.id == source_id), "")

@@ -2,6 +2,6 @@
 
 import sys
 
-from assistant.cli import main
+from assistant.interfaces.cli import main
 
 sys.exit(main(["ingest", *sys.argv[1:]]))

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from tqdm import tqdm
 
-from assistant.lexical import LexicalIndex
-from assistant.records import Record
-from assistant.store import VectorStore
+from assistant.core.records import Record
+from assistant.search.lexical import LexicalIndex
+from assistant.search.vectors import VectorStore
 
 BATCH = 256
 

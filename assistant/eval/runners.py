@@ -1,0 +1,144 @@
+"""Evaluation runners behind ``medcode eval``: accuracy and warm in-process latency."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from assistant.container import Container
+
+
+class EvalFileError(ValueError):
+    """The evaluation file is missing or has a malformed line."""
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Rows of a JSON Lines file; a bad line is reported with its number."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise EvalFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvalFileError(f"{path}:{number}: not JSON ({exc.msg})") from exc
+        if not isinstance(row, dict):
+            raise EvalFileError(f"{path}:{number}: expected a JSON object")
+        rows.append(row)
+    if not rows:
+        raise EvalFileError(f"{path} has no rows")
+    return rows
+
+
+def _require(rows: list[dict[str, Any]], *keys: str) -> None:
+    for number, row in enumerate(rows, start=1):
+        for key in keys:
+            if key not in row:
+                raise EvalFileError(f"row {number}: missing field {key!r}")
+
+
+def _report(n: int, counts: dict[str, float], ms: list[float]) -> dict[str, float]:
+    """The JSON line of an eval: n, each count as a share of n, then latency percentiles."""
+    p50, p95 = percentiles(ms)
+    shares = {key: round(value / n, 4) for key, value in counts.items()}
+    return {"n": n, **shares, "p50_ms": p50, "p95_ms": p95}
+
+
+def percentiles(ms: list[float]) -> tuple[float, float]:
+    """p50 and p95 of latencies in milliseconds."""
+    if len(ms) < 2:
+        return (ms[0], ms[0]) if ms else (0.0, 0.0)
+    cuts = statistics.quantiles(ms, n=100, method="inclusive")
+    return round(cuts[49], 2), round(cuts[94], 2)
+
+
+def eval_lookup(
+    container: Container, rows: list[dict[str, Any]], k: int = 5, codeset: str | None = None
+) -> dict[str, float]:
+    """top1, top5 and MRR of a code set's search against expected codes, with warm latency."""
+    _require(rows, "query", "code")
+    cs = container.codesets.get(codeset) if codeset else container.codesets[0]
+    if cs is None:
+        raise EvalFileError(f"code set {codeset} is not loaded")
+    retriever = container.search(cs.name)
+    retriever.search_codes("warm up the model and the indexes", k=k)
+    top1 = topk = rr = 0.0
+    invalid = 0
+    ms: list[float] = []
+    for row in rows:
+        expected = cs.normalize(str(row["code"]))
+        started = time.perf_counter()
+        hits = retriever.search_codes(str(row["query"]), k=max(k, 5))
+        ms.append((time.perf_counter() - started) * 1000)
+        codes = [h.code for h in hits]
+        invalid += sum(1 for c in codes if not ((info := cs.info(c)) and info.billable))
+        if codes[:1] == [expected]:
+            top1 += 1
+        if expected in codes[:5]:
+            topk += 1
+        if expected in codes[:k]:
+            rr += 1 / (codes.index(expected) + 1)
+    print(f"guard: {invalid} invalid or non-billable codes among the results", file=sys.stderr)
+    return _report(len(rows), {"top1": top1, "top5": topk, "mrr": rr}, ms)
+
+
+def _timed_answers(container: Container, questions: list[str]) -> tuple[list[Any], list[float]]:
+    container.ask("warm up: when is sepsis sequenced first?")
+    answers, ms = [], []
+    for q in questions:
+        started = time.perf_counter()
+        answers.append(container.ask(q))
+        ms.append((time.perf_counter() - started) * 1000)
+    checked = sum(a.guard.get("checked", 0) for a in answers)
+    invalid = sum(len(a.guard.get("invalid", [])) for a in answers)
+    # The JSON line on stdout is a contract; the guard's tally goes to stderr.
+    print(
+        f"guard: {checked} code tokens checked in {len(answers)} answers, {invalid} invalid",
+        file=sys.stderr,
+    )
+    return answers, ms
+
+
+def eval_guidelines(container: Container, rows: list[dict[str, Any]]) -> dict[str, float]:
+    """hit1/hit3: the first (or any of the first three) guideline sections an answer cites
+    equals an expected section or lies under it."""
+    from assistant.codesets.icd10cm.guidelines import section_within
+
+    _require(rows, "question", "sections")
+    answers, ms = _timed_answers(container, [str(r["question"]) for r in rows])
+    hit1 = hit3 = 0
+    for row, answer in zip(rows, answers, strict=True):
+        cited = [c.ref for c in answer.citations if c.source.startswith("ICD-10-CM Official")]
+        ok = [any(section_within(c, s) for s in row["sections"]) for c in cited[:3]]
+        hit1 += bool(ok[:1] and ok[0])
+        hit3 += any(ok)
+    return _report(len(rows), {"hit1": hit1, "hit3": hit3}, ms)
+
+
+def eval_career(container: Container, rows: list[dict[str, Any]]) -> dict[str, float]:
+    """Share of answers that cite the expected knowledge file (and heading, when given) and
+    contain every expected phrase."""
+    _require(rows, "question", "expect")
+    answers, ms = _timed_answers(container, [str(r["question"]) for r in rows])
+    cited = phrased = passed = 0
+    for row, answer in zip(rows, answers, strict=True):
+        want_file, want_heading = row.get("file"), row.get("heading")
+        cites = any(
+            (not want_file or c.source == want_file) and (not want_heading or c.ref == want_heading)
+            for c in answer.citations
+        ) and bool(answer.citations)
+        text = answer.answer.lower()
+        phrases = all(str(p).lower() in text for p in row["expect"])
+        cited += cites
+        phrased += phrases
+        passed += cites and phrases
+    return _report(len(rows), {"pass": passed, "cited": cited, "phrases": phrased}, ms)

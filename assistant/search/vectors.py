@@ -1,0 +1,85 @@
+"""The Chroma vector store: embedded by default, a Chroma server when one is configured."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import chromadb
+from chromadb.api import ClientAPI
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+
+from assistant.config import Settings
+from assistant.core.records import Record
+
+# Collections by source kind; each answer cites records from one or more of them.
+COLLECTIONS = ("codes", "guidelines", "index", "career")
+
+
+def make_client(settings: Settings) -> ClientAPI:
+    """A Chroma client with telemetry off: embedded under ``home`` or an HTTP server."""
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_host:
+        return chromadb.HttpClient(
+            host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+        )
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+class VectorStore:
+    """One Chroma collection per source kind, behind LangChain's ``Chroma`` wrapper."""
+
+    def __init__(self, client: ClientAPI, embeddings: Embeddings, prefix: str = "medcode") -> None:
+        self.client = client
+        self.embeddings = embeddings
+        self.prefix = prefix
+        self._stores: dict[str, Chroma] = {}
+
+    def collection(self, name: str) -> Chroma:
+        if name not in self._stores:
+            self._stores[name] = Chroma(
+                collection_name=f"{self.prefix}-{name}",
+                embedding_function=self.embeddings,
+                client=self.client,
+                collection_metadata={"hnsw:space": "cosine"},
+            )
+        return self._stores[name]
+
+    def upsert(self, name: str, records: Sequence[Record]) -> None:
+        """Embed and store records; ids are stable so a re-run replaces rather than duplicates."""
+        if not records:
+            return
+        self.collection(name).add_texts(
+            texts=[r.text for r in records],
+            metadatas=[{**r.metadata, "hash": r.content_hash} for r in records],
+            ids=[r.id for r in records],
+        )
+
+    def delete(self, name: str, ids: Sequence[str]) -> None:
+        if ids:
+            self.collection(name).delete(ids=list(ids))
+
+    def count(self, name: str) -> int:
+        return self.collection(name)._collection.count()
+
+    def vectors(self, name: str, ids: Sequence[str]) -> dict[str, list[float]]:
+        """Stored embeddings by id (ids not stored are left out)."""
+        if not ids:
+            return {}
+        got = self.collection(name).get(ids=list(ids), include=["embeddings"])
+        return {rid: list(vec) for rid, vec in zip(got["ids"], got["embeddings"], strict=True)}
+
+    def search(self, name: str, vector: list[float], k: int) -> list[tuple[Document, float]]:
+        """Nearest records to a query vector, with cosine similarity (1 is identical)."""
+        if self.count(name) == 0:
+            return []
+        hits = self.collection(name).similarity_search_by_vector_with_relevance_scores(vector, k=k)
+        return [(doc, 1.0 - distance) for doc, distance in hits]
+
+
+def dot(a: list[float], b: list[float]) -> float:
+    """Dot product; cosine similarity for the normalised vectors the store keeps."""
+    return float(sum(x * y for x, y in zip(a, b, strict=True)))

@@ -1,0 +1,63 @@
+"""Query wording bridges: lay and older terms gain the words the code titles use."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.sources.packaged import knowledge_file
+
+
+class TermsError(ValueError):
+    """The terms file is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Bridge:
+    pattern: re.Pattern[str]
+    means: str
+    source: str
+
+
+def default_terms_path() -> Path:
+    """The shipped lay-wording bridges for ICD-10-CM lookups."""
+    return knowledge_file("terms.toml")
+
+
+def load_terms(path: Path | None = None) -> list[Bridge]:
+    """Read the bridges; each ``say`` phrase matches as whole words, case-insensitively."""
+    path = path or default_terms_path()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise TermsError(f"cannot read terms file {path}: {exc}") from exc
+    bridges = []
+    for number, entry in enumerate(data.get("term", []), start=1):
+        if not entry.get("say") or not entry.get("means") or not entry.get("source"):
+            raise TermsError(f"{path}: term {number} needs say, means and source")
+        words = sorted(entry["say"], key=len, reverse=True)
+        pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.I)
+        bridges.append(Bridge(pattern, entry["means"], entry["source"]))
+    return bridges
+
+
+def expand(query: str, bridges: list[Bridge]) -> str:
+    """The query with each bridged phrase followed by its ICD-10-CM wording in the same place."""
+    for bridge in bridges:
+        query = bridge.pattern.sub(rf"\g<0> {_literal(bridge.means)}", query)
+    return query
+
+
+def substitute(query: str, bridges: list[Bridge]) -> str:
+    """The query with each bridged phrase replaced by its ICD-10-CM wording ("pink eye" ->
+    "conjunctivitis"), so the lay words themselves ("eye") are not read as detail."""
+    for bridge in bridges:
+        query = bridge.pattern.sub(_literal(bridge.means), query)
+    return query
+
+
+def _literal(text: str) -> str:
+    """Text safe to use as a regex replacement (backslashes doubled)."""
+    return text.replace("\\", "\\\\")

@@ -1,0 +1,35 @@
+"""What a text says is absent ("without bleeding") or present ("with coma", "due to ...")."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.text.stems import terms
+
+# "without (mention of) X", "not (specified as) X", "no X": the words after are negated.
+_NEGATION = re.compile(
+    r"\b(?:without(?: mention of)?|not(?: specified as| stated as| having(?: achieved)?)?|"
+    r"no|absence of|except)\s+((?:[a-z0-9]+[ ,]*){1,3})"
+)
+_POSITIVE = re.compile(r"\b(?:with|in|due to|having achieved)\s+((?:[a-z0-9]+[ ,]*){1,3})")
+
+
+def strip_negated(text: str) -> str:
+    """``text`` with every negated phrase blanked out (lower-cased)."""
+    return _NEGATION.sub(" ", text.lower())
+
+
+def negated(text: str) -> set[str]:
+    """Roots that the text says are absent ("without bleeding" -> {"bleed"})."""
+    out: set[str] = set()
+    for phrase in _NEGATION.findall(text.lower()):
+        out |= terms(phrase)
+    return out
+
+
+def asserted(text: str) -> set[str]:
+    """Roots the text says are present after "with", "in" or "due to"."""
+    out: set[str] = set()
+    for phrase in _POSITIVE.findall(strip_negated(text)):
+        out |= terms(phrase)
+    return out

@@ -1,0 +1,51 @@
+"""Stems and roots of words, so "lymphocytic" meets "lymphocyte" and "chlamydia" "chlamydial".
+
+Snowball stemmer objects keep state between calls, so each thread gets its own; the results
+are cached, and ``functools.lru_cache`` is safe to share between threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+
+import snowballstemmer
+
+from assistant.text.tokens import STOPWORDS, words
+
+_local = threading.local()
+
+
+def _stemmer() -> snowballstemmer.stemmer:
+    found = getattr(_local, "stemmer", None)
+    if found is None:
+        found = _local.stemmer = snowballstemmer.stemmer("english")
+    return found
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Snowball (Porter 2) stem of one lower-case word."""
+    return str(_stemmer().stemWord(word))
+
+
+# Latin and adjectival endings that Snowball keeps: "chlamydia"/"chlamydial",
+# "calculus"/"calculi", "bronchus"/"bronchial", "streptococcus"/"streptococcal".
+_ENDINGS = ("ical", "ial", "ian", "iens", "ens", "al", "ic", "ia", "ae", "us", "um", "is", "a", "i")
+MIN_ROOT = 5  # shorter roots are left alone ("media" must not meet "medial")
+
+
+@lru_cache(maxsize=65536)
+def root(word: str) -> str:
+    """The stem of ``word`` with one Latin or adjectival ending folded away."""
+    stemmed = stem(word)
+    for ending in _ENDINGS:
+        if stemmed.endswith(ending) and len(stemmed) - len(ending) >= MIN_ROOT:
+            return stemmed[: -len(ending)]
+    return stemmed
+
+
+@lru_cache(maxsize=65536)
+def terms(text: str) -> frozenset[str]:
+    """The roots of a text's content words (the same query is read against many titles)."""
+    return frozenset(root(w) for w in words(text) if w not in STOPWORDS)

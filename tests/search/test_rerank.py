@@ -1,0 +1,129 @@
+"""Re-ranking features: what a coder reads first in a title and embeddings blur."""
+
+from __future__ import annotations
+
+from assistant.search.rerank import (
+    contradictions,
+    features,
+    rescore,
+    specifics,
+    unstated,
+)
+from assistant.text.bridges import expand, load_terms, substitute
+from assistant.text.negation import negated
+from assistant.text.stems import root, stem, terms
+
+
+def test_negated_words_are_found() -> None:
+    assert negated("Duodenitis, without mention of hemorrhage") == {stem("hemorrhage")}
+    assert negated("Multiple myeloma not having achieved remission") == {stem("remission")}
+
+
+def test_negation_mismatch_costs_more_than_a_match() -> None:
+    query = "Duodenitis without bleeding"
+    right = rescore(query, "Duodenitis without bleeding", 0.8)
+    wrong = rescore(query, "Duodenitis with bleeding", 0.8)
+    assert right > wrong
+
+
+def test_other_specified_prefers_other_over_unspecified() -> None:
+    query = "Other specified disorders of kidney"
+    assert (
+        features(query, "Other disorders of kidney")[2]
+        > features(query, "Disorder of kidney, unspecified")[2]
+    )
+
+
+def test_a_bare_diagnosis_prefers_the_unspecified_code() -> None:
+    assert features("shingles zoster", "Zoster without complications")[2] > 0
+    assert features("appendicitis", "Other appendicitis")[2] < 0
+    # a query with detail does not get the default preference
+    assert features("appendicitis with perforation and abscess", "Other appendicitis")[2] == 0
+
+
+def test_stems_join_word_forms() -> None:
+    assert stem("lymphocytic") == stem("lymphocyte")
+
+
+def test_bridges_add_icd10_wording_and_keep_the_original() -> None:
+    bridges = load_terms()
+    expanded = expand("heart attack, late effects of polio, UTI", bridges)
+    assert "heart attack" in expanded and "myocardial infarction" in expanded
+    assert "sequelae" in expanded
+    assert "urinary tract infection" in expanded
+
+
+def test_latin_and_adjectival_endings_meet_their_noun() -> None:
+    assert terms("Chlamydial pneumonia") <= terms("pneumonia due to chlamydia")
+    assert root("calculus") == root("calculi") and root("bronchus") == root("bronchial")
+    assert root("streptococcus") == root("streptococcal")
+    assert root("media") != root("medial")  # short roots are left alone
+
+
+def test_a_sibling_on_the_other_side_of_an_axis_contradicts_the_query() -> None:
+    query = "Major depressive disorder, recurrent episode, severe"
+    assert contradictions(query, "Major depressive disorder, single episode, severe") == 1
+    assert contradictions(query, "Major depressive disorder, recurrent severe") == 0
+    assert contradictions("Acute on chronic gastric ulcer", "Chronic gastric ulcer") == 0
+    assert contradictions("fracture of left femur", "Fracture of unspecified femur") == 0
+    right = rescore(query, "Major depressive disorder, recurrent severe", 0.8)
+    assert right > rescore(query, "Major depressive disorder, single episode, severe", 0.8)
+
+
+def test_a_title_naming_what_the_query_rules_out_loses() -> None:
+    query = "Occlusion of basilar artery without mention of cerebral infarction"
+    plain = features(query, "Occlusion and stenosis of basilar artery")[1]
+    assert features(query, "Cerebral infarction due to occlusion of basilar artery")[1] < plain
+    # a title that rules it out too agrees with the query
+    assert features("Jaundice not of newborn", "Jaundice, not of newborn")[1] > 0
+
+
+def test_a_bare_diagnosis_prefers_the_code_that_adds_least() -> None:
+    assert specifics("Pneumonia, unspecified organism") == terms("pneumonia")
+    assert specifics("Unspecified bacterial pneumonia") == terms("bacterial pneumonia")
+    assert specifics("Unspecified asthma, uncomplicated") == terms("asthma")
+    assert specifics("Laceration without foreign body of finger without damage to nail") == (
+        terms("laceration of finger")
+    )
+    # a title joining conditions with "and" covers the one asked for
+    joined = features("syncope", "Syncope and collapse")[2]
+    assert joined == features("syncope", "Syncope")[2] > features("syncope", "Heat syncope")[2]
+    plain = features("anxiety", "Anxiety disorder, unspecified")[2]
+    assert plain > features("anxiety", "Generalized anxiety disorder")[2]
+    assert (
+        features("pneumonia", "Pneumonia, unspecified organism")[2]
+        > features("pneumonia", "Unspecified bacterial pneumonia")[2]
+    )
+
+
+def test_substitution_replaces_the_lay_phrase_with_the_tabular_wording() -> None:
+    bridges = load_terms()
+    assert substitute("pink eye, left side", bridges) == "conjunctivitis, left side"
+    assert substitute("migraine", bridges) == "migraine"
+
+
+def test_a_side_or_severity_the_query_does_not_give_counts_against_a_title() -> None:
+    query = "Major depressive disorder, single episode"
+    assert unstated(query, "Major depressive disorder, single episode, mild") == 1
+    assert unstated(query, "Major depressive disorder, single episode, unspecified") == 0
+    assert unstated("acute conjunctivitis, left eye", "Acute conjunctivitis, left eye") == 0
+    # newborn and pregnancy codes need the query to name the newborn or the pregnancy
+    assert unstated("bladder infection", "Infection of bladder following delivery") == 1
+    assert unstated("hyponatremia", "Hyponatremia of newborn") == 1
+    assert unstated("hyponatremia of newborn", "Hyponatremia of newborn") == 0
+    assert (
+        features(query, "Major depressive disorder, single episode, unspecified")[2]
+        > (features(query, "Major depressive disorder, single episode, mild")[2])
+    )
+
+
+def test_everyday_bridges_leave_clinical_wording_alone() -> None:
+    bridges = load_terms()
+    for title in (
+        "Malignant neoplasm of nasal cavity",
+        "Hydatidiform mole",
+        "Alcoholic fatty liver",
+        "Heat exhaustion, unspecified",
+        "Shaking chills",
+    ):
+        assert expand(title, bridges) == title
