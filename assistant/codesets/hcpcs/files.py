@@ -244,24 +244,23 @@ def _decode(data: bytes) -> str:
 
 def _workbook_rows(path: Path, data: bytes) -> tuple[Iterator[tuple[int, list[Any]]], str]:
     """The rows of the first sheet that has a header, numbered as Excel numbers them."""
+    if not data.startswith(_ZIP_MAGIC):
+        raise HcpcsFileError(path, "not an Excel workbook (no XLSX/ZIP signature)")
     try:
         from openpyxl import load_workbook  # optional dependency: only workbooks need it
     except ImportError:
         raise HcpcsFileError(path, "reading an XLSX workbook needs openpyxl installed") from None
-    if not data.startswith(_ZIP_MAGIC):
-        raise HcpcsFileError(path, "not an Excel workbook (no XLSX/ZIP signature)")
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise HcpcsFileError(path, f"not a readable Excel workbook: {exc}") from exc
-    for sheet in book.worksheets:
-        rows = [
-            (number, list(values))
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
-        if any(_header_map(cells) for _, cells in rows[:_HEADER_ROWS]):
-            book.close()
-            return iter(rows), sheet.title
+    try:
+        for sheet in book.worksheets:
+            rows = list(enumerate((list(r) for r in sheet.iter_rows(values_only=True)), start=1))
+            if any(_header_map(cells) for _, cells in rows[:_HEADER_ROWS]):
+                return iter(rows), sheet.title
+    finally:
+        book.close()
     raise HcpcsFileError(
         path, f"no sheet has an HCPC column header in its first {_HEADER_ROWS} rows"
     )
