@@ -35,27 +35,76 @@ WEAK = 0.5
 SHARED = 0.5
 
 _CUES: dict[str, tuple[tuple[str, float], ...]] = {
-    PERC_ENDO: (("laparoscop", STRONG), ("thoracoscop", STRONG), ("arthroscop", STRONG),
-                ("mediastinoscop", STRONG), ("video-assist", STRONG), ("pelviscop", STRONG)),
-    NATURAL_ENDO: (("endoscop", STRONG), ("colonoscop", STRONG), ("sigmoidoscop", STRONG),
-                   ("proctoscop", STRONG), ("anoscop", STRONG), ("esophagoscop", STRONG),
-                   ("gastroscop", STRONG), ("esophagogastroduodenoscop", STRONG),
-                   ("duodenoscop", STRONG), ("enteroscop", STRONG), ("bronchoscop", STRONG),
-                   ("laryngoscop", STRONG), ("cystoscop", STRONG), ("ureteroscop", STRONG),
-                   ("hysteroscop", STRONG), ("colposcop", STRONG), ("nasopharyngoscop", STRONG),
-                   ("resectoscop", STRONG), ("cholangiopancreatograph", STRONG)),
-    NATURAL: (("transurethr", STRONG), ("urethr", WEAK), ("transvagin", STRONG),
-              ("vagin", WEAK), ("transor", STRONG), ("nasogastr", STRONG), ("orogastr", STRONG),
-              ("endotrach", STRONG), ("intub", STRONG), ("transan", STRONG), ("foley", STRONG),
-              ("indwel", WEAK), ("transnas", STRONG), ("per rectum", STRONG)),
-    PERCUTANEOUS: (("percutan", STRONG), ("needl", STRONG), ("punctur", STRONG),
-                   ("aspir", WEAK), ("transcathet", STRONG), ("transven", STRONG),
-                   ("transfemor", STRONG), ("translumin", STRONG), ("cathet", WEAK),
-                   ("stab", WEAK), ("inject", WEAK), ("infus", WEAK), ("tube", WEAK),
-                   ("biops", WEAK), ("pin", WEAK)),
+    PERC_ENDO: (
+        ("laparoscop", STRONG),
+        ("thoracoscop", STRONG),
+        ("arthroscop", STRONG),
+        ("mediastinoscop", STRONG),
+        ("video-assist", STRONG),
+        ("pelviscop", STRONG),
+    ),
+    NATURAL_ENDO: (
+        ("endoscop", STRONG),
+        ("colonoscop", STRONG),
+        ("sigmoidoscop", STRONG),
+        ("proctoscop", STRONG),
+        ("anoscop", STRONG),
+        ("esophagoscop", STRONG),
+        ("gastroscop", STRONG),
+        ("esophagogastroduodenoscop", STRONG),
+        ("duodenoscop", STRONG),
+        ("enteroscop", STRONG),
+        ("bronchoscop", STRONG),
+        ("laryngoscop", STRONG),
+        ("cystoscop", STRONG),
+        ("ureteroscop", STRONG),
+        ("hysteroscop", STRONG),
+        ("colposcop", STRONG),
+        ("nasopharyngoscop", STRONG),
+        ("resectoscop", STRONG),
+        ("cholangiopancreatograph", STRONG),
+    ),
+    NATURAL: (
+        ("transurethr", STRONG),
+        ("urethr", WEAK),
+        ("transvagin", STRONG),
+        ("vagin", WEAK),
+        ("transor", STRONG),
+        ("nasogastr", STRONG),
+        ("orogastr", STRONG),
+        ("endotrach", STRONG),
+        ("intub", STRONG),
+        ("transan", STRONG),
+        ("foley", STRONG),
+        ("indwel", WEAK),
+        ("transnas", STRONG),
+        ("per rectum", STRONG),
+    ),
+    PERCUTANEOUS: (
+        ("percutan", STRONG),
+        ("needl", STRONG),
+        ("punctur", STRONG),
+        ("aspir", WEAK),
+        ("transcathet", STRONG),
+        ("transven", STRONG),
+        ("transfemor", STRONG),
+        ("translumin", STRONG),
+        ("cathet", WEAK),
+        ("stab", WEAK),
+        ("inject", WEAK),
+        ("infus", WEAK),
+        ("tube", WEAK),
+        ("biops", WEAK),
+        ("pin", WEAK),
+    ),
     OPEN: (("open", STRONG), ("incis", WEAK), ("cutdown", STRONG), ("explor", WEAK)),
-    EXTERNAL: (("extern", STRONG), ("close", STRONG), ("manual", WEAK),
-               ("transcutan", STRONG), ("topic", STRONG)),
+    EXTERNAL: (
+        ("extern", STRONG),
+        ("close", STRONG),
+        ("manual", WEAK),
+        ("transcutan", STRONG),
+        ("topic", STRONG),
+    ),
 }
 # Suffixes that name a route: an -otomy opens the body part, a -centesis punctures it.
 _SUFFIX_CUES = {"otomy": (OPEN, STRONG), "tomy": (OPEN, WEAK), "centesis": (PERCUTANEOUS, STRONG)}
@@ -93,7 +142,9 @@ def approach_cues(words: Words) -> dict[str, ApproachCue]:
             add(label, weight, f"-{suffix}")
     if PERC_ENDO in found and NATURAL_ENDO in found and found[NATURAL_ENDO][1] == ["endoscop"]:
         del found[NATURAL_ENDO]  # "percutaneous endoscopic": the generic word is not a route
-    return {label: ApproachCue(label, weight, tuple(said)) for label, (weight, said) in found.items()}
+    return {
+        label: ApproachCue(label, weight, tuple(said)) for label, (weight, said) in found.items()
+    }
 
 
 def approach_score(label: str, cues: Mapping[str, ApproachCue]) -> tuple[float, str]:

@@ -37,6 +37,9 @@ RANGE = 2.5  # a number the description gives falls in the label's range ("24-96
 NONE_BASE = 0.3  # "No Device", "No Qualifier", "None": the value when nothing else is said
 PRIOR = 0.3  # times the share of the section's rows allowing the value
 NEGATED = 2.0  # a value the description says is absent ("without mesh")
+# The label's head noun said: "right upper lobe" is a Lobe ("Upper Lung Lobe"), not a
+# Bronchus ("Upper Lobe Bronchus"), though both labels share two of its words.
+HEAD = 0.5
 _NONE = re.compile(r"^(No [A-Z][a-z]+|None)$")
 _SITE_TITLES = ("Body Part", "Body Region", "Body System / Region", "Treatment Site")
 _DIAGNOSTIC = ("diagnost", "biops")
@@ -66,12 +69,16 @@ class Choice:
     score: float
     reason: str
     settled: bool  # False when nothing in the description decided it
+    used: frozenset[str] = frozenset()  # the description's stems this value took
 
 
 def choices(table: PcsTable, axis: Axis, evidence: Evidence, allowed: str = "") -> list[Choice]:
     """The values of ``axis`` (only ``allowed`` when given), best first."""
-    scored = [_choice(table, axis, value, label, evidence)
-              for value, label in axis.labels.items() if not allowed or value == allowed]
+    scored = [
+        _choice(table, axis, value, label, evidence)
+        for value, label in axis.labels.items()
+        if not allowed or value == allowed
+    ]
     scored.sort(key=lambda c: -c.score)
     return scored
 
@@ -85,34 +92,56 @@ def _choice(table: PcsTable, axis: Axis, value: str, label: str, evidence: Evide
         reason = f"the description says {said}" if said else ""
         return _finish(axis, value, label, score + prior, reason, "no approach is named")
     if _NONE.match(label):
-        return _finish(axis, value, label, NONE_BASE + prior, "",
-                       f"nothing in the description calls for a {axis.title.lower()} value")
-    score, reasons = _label_score(label, evidence)
-    score += _extras(table, axis, label, evidence, reasons)
+        return _finish(
+            axis,
+            value,
+            label,
+            NONE_BASE + prior,
+            "",
+            f"nothing in the description calls for a {axis.title.lower()} value",
+        )
+    score, reasons, used = _label_score(label, evidence)
+    extra, extra_used = _extras(table, axis, label, evidence, reasons)
+    score += extra
     if axis.position == 4 and axis.title in _SITE_TITLES:
         score += _side(label, evidence.words.side, reasons)
-    return _finish(axis, value, label, score + prior, "; ".join(reasons), "")
+    reason = "; ".join(reasons)
+    return _finish(axis, value, label, score + prior, reason, "", used | extra_used)
 
 
-def _finish(axis: Axis, value: str, label: str, score: float, reason: str, default: str) -> Choice:
+def _finish(
+    axis: Axis,
+    value: str,
+    label: str,
+    score: float,
+    reason: str,
+    default: str,
+    used: frozenset[str] = frozenset(),
+) -> Choice:
     """A Choice; unsettled when no reason was found (the default reason then explains)."""
     settled = bool(reason) and "side not stated" not in reason
-    return Choice(axis.position, axis.title, value, label, score, reason or default, settled)
+    return Choice(axis.position, axis.title, value, label, score, reason or default, settled, used)
 
 
-def _label_score(label: str, evidence: Evidence) -> tuple[float, list[str]]:
-    """Score of a label by the words it shares with the description and the Index path."""
+def _label_score(label: str, evidence: Evidence) -> tuple[float, list[str], frozenset[str]]:
+    """Score of a label by the words it shares with the description and the Index path,
+    the reasons, and the description's stems it used."""
     stems = [s for s in content_stems(label) if s.lower() not in SIDE_WORDS]
     if not stems:
-        return 0.0, []
+        return 0.0, [], frozenset()
     words = evidence.words
     said = [s for s in stems if words.has(s, derived=False)]
     derived = [s for s in stems if s not in said and words.has(s)]
-    hinted = [s for s in stems if s not in said and s not in derived
-              and any(same(s, h) for h in evidence.hints)]
+    hinted = [
+        s
+        for s in stems
+        if s not in said and s not in derived and any(same(s, h) for h in evidence.hints)
+    ]
     negated = [s for s in stems if s in words.negated and s not in said]
     weight = len(said) + DERIVED * len(derived) + HINTED * len(hinted)
     score = COVER * weight / len(stems) + WORD * weight - NEGATED * len(negated)
+    if _head(label) in said:
+        score += HEAD
     reasons = []
     if said or derived:
         reasons.append("the description names " + ", ".join(_words_of(label, said + derived)))
@@ -120,12 +149,22 @@ def _label_score(label: str, evidence: Evidence) -> tuple[float, list[str]]:
         reasons.append("the Index entry names " + ", ".join(_words_of(label, hinted)))
     if negated:
         reasons.append("the description excludes " + ", ".join(_words_of(label, negated)))
-    return score, reasons
+    used = frozenset(w for s in said for w in words.stems if same(s, w))
+    return score, reasons, used
 
 
-def _extras(table: PcsTable, axis: Axis, label: str, evidence: Evidence, reasons: list[str]) -> float:
-    """Included terms, Index 'use' entries, number ranges and 'Diagnostic'."""
+def _head(label: str) -> str:
+    """The stem of a label's head noun: the last word before any comma ("Lobe")."""
+    stems = content_stems(label.split(",")[0])
+    return stems[-1] if stems else ""
+
+
+def _extras(
+    table: PcsTable, axis: Axis, label: str, evidence: Evidence, reasons: list[str]
+) -> tuple[float, frozenset[str]]:
+    """Included terms, Index 'use' entries, number ranges and 'Diagnostic'; stems used."""
     score = 0.0
+    used: frozenset[str] = frozenset()
     words = evidence.words
     if label == "Diagnostic" and any(words.has(s) or s in evidence.hints for s in _DIAGNOSTIC):
         score += COVER
@@ -134,6 +173,7 @@ def _extras(table: PcsTable, axis: Axis, label: str, evidence: Evidence, reasons
     if included:
         score += INCLUDED + WORD * len(content_stems(included))
         reasons.append(f"the Definitions include {included!r} in {label}")
+        used = frozenset(w for s in content_stems(included) for w in words.stems if same(s, w))
     for hint in evidence.uses:
         if scope_of(hint.label).label.casefold() == label.casefold():
             score += USE
@@ -142,7 +182,7 @@ def _extras(table: PcsTable, axis: Axis, label: str, evidence: Evidence, reasons
     if _in_range(label, words.numbers):
         score += RANGE
         reasons.append(f"{_number(words.numbers)} falls in {label}")
-    return score
+    return score, used
 
 
 def _included(table: PcsTable, axis: Axis, label: str, evidence: Evidence) -> str:
@@ -177,8 +217,10 @@ def _in_range(label: str, numbers: Iterable[float]) -> bool:
     for match in _RANGE.finditer(label):
         low, high, below, above = match.groups()
         for n in numbers:
-            if (low and float(low) <= n <= float(high)) or (below and n < float(below)) or (
-                above and n > float(above)
+            if (
+                (low and float(low) <= n <= float(high))
+                or (below and n < float(below))
+                or (above and n > float(above))
             ):
                 return True
     return False

@@ -10,9 +10,8 @@ decides are reported as open, with their options, instead of being guessed silen
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.codesets.icd10pcs.approach import approach_cues
 from assistant.codesets.icd10pcs.axes import Choice, Evidence, choices, prevalence
@@ -38,6 +37,14 @@ PER_AXIS = 2
 # at least INSPECTION_RATIO as strongly (chosen on knowledge/eval/pcs_dev.jsonl).
 INSPECTION = 3.0
 INSPECTION_RATIO = 0.7
+# Imaging sections (B Imaging, C Nuclear Medicine): imaging done for a procedure the
+# description also names is demoted the same way.
+IMAGING = frozenset("BC")
+# The Index as an authority: each character an entry gives adds SPECIFIC, and a character it
+# gives for an entry the description says in full scores at least FIXED (chosen on
+# knowledge/eval/pcs_dev.jsonl: a full Index code beats a completion that reuses its words).
+SPECIFIC = 0.25
+FIXED = 1.5
 
 
 @dataclass(frozen=True)
@@ -109,13 +116,19 @@ class _Scored:
     lead: Lead
 
 
-def build(question: str, tables: PcsTables, definitions: Definitions | None, index: PcsIndex,
-          limit: int = DEFAULT_LIMIT) -> BuildResult:
+def build(
+    question: str,
+    tables: PcsTables,
+    definitions: Definitions | None,
+    index: PcsIndex,
+    limit: int = DEFAULT_LIMIT,
+) -> BuildResult:
     """Complete, valid ICD-10-PCS codes for a procedure description, best first."""
     words = analyse(question)
     leads, uses = find_leads(words, index)
-    evidence = Evidence(words, frozenset(), tuple(uses), approach_cues(words), definitions,
-                        prevalence(tables))
+    evidence = Evidence(
+        words, frozenset(), tuple(uses), approach_cues(words), definitions, prevalence(tables)
+    )
     cues = operation_cues(words, definitions, index)
     scored = _rank(leads[:MAX_LEADS], tables, words, evidence, cues)
     best = scored[:limit]
@@ -124,8 +137,13 @@ def build(question: str, tables: PcsTables, definitions: Definitions | None, ind
     return BuildResult(question, candidates, open_axes, _citations(best, uses))
 
 
-def _rank(leads: Sequence[Lead], tables: PcsTables, words: Words, evidence: Evidence,
-          cues: dict[str, OperationCue]) -> list[_Scored]:
+def _rank(
+    leads: Sequence[Lead],
+    tables: PcsTables,
+    words: Words,
+    evidence: Evidence,
+    cues: dict[str, OperationCue],
+) -> list[_Scored]:
     """Every code the leads complete to, best score per code, best first."""
     strongest = _strongest_by_operation(leads, tables)
     found: dict[str, _Scored] = {}
@@ -133,29 +151,41 @@ def _rank(leads: Sequence[Lead], tables: PcsTables, words: Words, evidence: Evid
         table = tables.table(lead.prefix)
         if table is None:
             continue
-        lead_evidence = Evidence(words, lead.hints, evidence.uses, evidence.approach,
-                                 evidence.definitions, evidence.prevalence)
-        operation = _operation_score(table.label(3), words, cues, strongest)
+        operation = _operation_score(table, words, cues, strongest)
+        lead_evidence = replace(evidence, words=words.without(operation.used), hints=lead.hints)
         for item in _complete(lead, table, lead_evidence, operation):
             if item.code not in found or item.score > found[item.code].score:
                 found[item.code] = item
     return sorted(found.values(), key=lambda s: (-s.score, s.code))
 
 
-def _strongest_by_operation(leads: Sequence[Lead], tables: PcsTables) -> dict[str, float]:
-    """Root operation -> the best score of a lead into one of its tables."""
-    strongest: dict[str, float] = {}
+def _strongest_by_operation(
+    leads: Sequence[Lead], tables: PcsTables
+) -> dict[str, tuple[float, bool]]:
+    """Root operation or imaging type -> (best lead score into its tables, only looks)."""
+    strongest: dict[str, tuple[float, bool]] = {}
     for lead in leads:
         table = tables.table(lead.prefix)
         if table is not None:
             title = table.label(3)
-            strongest[title] = max(strongest.get(title, lead.score), lead.score)
+            best = max(strongest.get(title, (lead.score, False))[0], lead.score)
+            strongest[title] = (best, _looks(table))
     return strongest
 
 
-def _operation_score(title: str, words: Words, cues: dict[str, OperationCue],
-                     strongest: dict[str, float]) -> tuple[float, str]:
-    """Evidence for a table's root operation, and the reason for it."""
+def _looks(table: PcsTable) -> bool:
+    """Whether a table only looks (Inspection, imaging) rather than treats."""
+    return table.label(3) == "Inspection" or table.code[0] in IMAGING
+
+
+def _operation_score(
+    table: PcsTable,
+    words: Words,
+    cues: dict[str, OperationCue],
+    strongest: dict[str, tuple[float, bool]],
+) -> OperationCue:
+    """Evidence for a table's root operation, the reason, and the words that gave it."""
+    title = table.label(3)
     cue = cues.get(title)
     score = cue.score if cue else 0.0
     reasons = [cue.reason] if cue else []
@@ -163,31 +193,66 @@ def _operation_score(title: str, words: Words, cues: dict[str, OperationCue],
     if why:
         score += adjustment
         reasons.append(why)
-    if title == "Inspection":
-        others = [s for op, s in strongest.items() if op != "Inspection"]
-        if others and max(others) >= INSPECTION_RATIO * strongest.get("Inspection", 0.0):
+    if _looks(table):
+        others = [s for s, looks in strongest.values() if not looks]
+        if others and max(others) >= INSPECTION_RATIO * strongest.get(title, (0.0, True))[0]:
             score -= INSPECTION
-            reasons.append("the inspection serves another procedure (guideline B3.11a)")
-    return score, "; ".join(reasons)
+            reasons.append(f"the {title.lower()} serves another procedure (guideline B3.11a)")
+    return OperationCue(score, "; ".join(reasons), cue.used if cue else frozenset())
 
 
-def _complete(lead: Lead, table: PcsTable, evidence: Evidence,
-              operation: tuple[float, str]) -> list[_Scored]:
+def _complete(
+    lead: Lead, table: PcsTable, evidence: Evidence, operation: OperationCue
+) -> list[_Scored]:
     """The best codes of ``table`` that begin with the lead's prefix."""
     tail = lead.prefix[3:]
+    bonus = SPECIFIC * len(tail)
     found: list[_Scored] = []
     for row in table.rows:
         if row.allows(tail) < len(tail):
             continue
-        per_axis = [
-            choices(table, axis, evidence, tail[i] if i < len(tail) else "")[:PER_AXIS]
-            for i, axis in enumerate(row.axes)
-        ]
-        for combo in itertools.product(*per_axis):
+        for combo in _combinations(lead, table, row, evidence):
             code = table.code + "".join(choice.value for choice in combo)
-            score = lead.score + operation[0] + sum(choice.score for choice in combo)
-            found.append(_Scored(code, score, combo, operation[1], row, lead))
+            score = lead.score + bonus + operation.score + sum(choice.score for choice in combo)
+            found.append(_Scored(code, score, combo, operation.reason, row, lead))
     return found
+
+
+def _combinations(
+    lead: Lead, table: PcsTable, row: PcsRow, evidence: Evidence
+) -> list[tuple[Choice, ...]]:
+    """The best value combinations of one row, characters 4-7 in position order.
+
+    Each word of the description counts for one character only, as a coder reads it: the
+    body part takes its words first, then the device, then the qualifier ("coronary artery
+    bypass ... from aorta" names the body part, not the qualifier Coronary Artery).
+    """
+    tail = lead.prefix[3:]
+
+    def top(position: int, words: Words) -> list[Choice]:
+        axis = row.axes[position - 4]
+        allowed = tail[position - 4] if len(tail) > position - 4 else ""
+        ranked = choices(table, axis, replace(evidence, words=words), allowed)[:PER_AXIS]
+        return [_fixed(c, lead) if allowed else c for c in ranked]
+
+    combos: list[tuple[Choice, ...]] = []
+    words = evidence.words
+    approaches = top(5, words)
+    for part in top(4, words):
+        after_part = words.without(part.used)
+        for device in top(6, after_part):
+            for qualifier in top(7, after_part.without(device.used)):
+                for approach in approaches:
+                    combos.append((part, approach, device, qualifier))
+    return combos
+
+
+def _fixed(choice: Choice, lead: Lead) -> Choice:
+    """A value the Index gives: worth at least FIXED when the description says the entry."""
+    if not lead.exact or choice.score >= FIXED:
+        return choice
+    reason = f"the Index gives it ({lead.entries[-1].citation()})"
+    return replace(choice, score=FIXED, reason=reason, settled=True)
 
 
 def _candidate(scored: _Scored, tables: PcsTables) -> Candidate:
@@ -195,15 +260,24 @@ def _candidate(scored: _Scored, tables: PcsTables) -> Candidate:
     table = tables.tables[scored.code[:3]]
     via = " | ".join(entry.citation() for entry in scored.lead.entries)
     head = (
-        AxisReason(1, table.axes[0].title, scored.code[0], table.label(1), f"table {table.code}", True),
+        AxisReason(
+            1, table.axes[0].title, scored.code[0], table.label(1), f"table {table.code}", True
+        ),
         AxisReason(2, table.axes[1].title, scored.code[1], table.label(2), via, True),
-        AxisReason(3, table.axes[2].title, scored.code[2], table.label(3),
-                   "; ".join(r for r in (via, scored.operation) if r), True),
+        AxisReason(
+            3,
+            table.axes[2].title,
+            scored.code[2],
+            table.label(3),
+            "; ".join(r for r in (via, scored.operation) if r),
+            True,
+        ),
     )
-    rest = tuple(AxisReason(c.position, c.name, c.value, c.label, c.reason, c.settled)
-                 for c in scored.choices)
-    return Candidate(scored.code, tables.describe(scored.code), round(scored.score, 2),
-                     head + rest)
+    rest = tuple(
+        AxisReason(c.position, c.name, c.value, c.label, c.reason, c.settled)
+        for c in scored.choices
+    )
+    return Candidate(scored.code, tables.describe(scored.code), round(scored.score, 2), head + rest)
 
 
 def _open_axes(best: _Scored, tables: PcsTables) -> tuple[OpenAxis, ...]:
@@ -214,8 +288,15 @@ def _open_axes(best: _Scored, tables: PcsTables) -> tuple[OpenAxis, ...]:
         if choice.settled or len(axis.labels) < 2 or fixed:
             continue
         note = f"{choice.reason}: chose {choice.value} {choice.label}"
-        found.append(OpenAxis(choice.position, choice.name, f"{choice.value} {choice.label}",
-                              tuple(axis.labels.items()), note))
+        found.append(
+            OpenAxis(
+                choice.position,
+                choice.name,
+                f"{choice.value} {choice.label}",
+                tuple(axis.labels.items()),
+                note,
+            )
+        )
     return tuple(found)
 
 

@@ -20,12 +20,20 @@ from assistant.codesets.icd10pcs.tables import PcsTables, normalize, parse_table
 from assistant.codesets.icd10pcs.xmlfile import PcsFileError
 
 # The release files, by the names CMS gives them ("icd10pcs_tables_2026.xml").
-PATTERNS = {"tables": "icd10pcs_tables_*.xml", "definitions": "icd10pcs_definitions_*.xml",
-            "index": "icd10pcs_index_*.xml"}
+PATTERNS = {
+    "tables": "icd10pcs_tables_*.xml",
+    "definitions": "icd10pcs_definitions_*.xml",
+    "index": "icd10pcs_index_*.xml",
+}
 
 
-def evaluate(rows: Iterable[Mapping[str, str]], tables: PcsTables, definitions: Definitions | None,
-             index: PcsIndex, misses: list[str] | None = None) -> dict[str, float]:
+def evaluate(
+    rows: Iterable[Mapping[str, str]],
+    tables: PcsTables,
+    definitions: Definitions | None,
+    index: PcsIndex,
+    misses: list[str] | None = None,
+) -> dict[str, float]:
     """{"n", "top1", "top5"}: the share of rows whose expected code ranks first / in the top 5."""
     n = top1 = top5 = 0
     for row in rows:
@@ -68,8 +76,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Print the figures for one file of rows; 1 with a one-line error when inputs are bad."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file", type=Path, help="JSON lines of {query, code}")
-    parser.add_argument("--source-dir", type=Path, required=True,
-                        help="folder with the CMS tables, definitions and index XML")
+    parser.add_argument(
+        "--source-dir",
+        type=Path,
+        required=True,
+        help="folder with the CMS tables, definitions and index XML",
+    )
     parser.add_argument("--misses", action="store_true", help="also list the rows missed at top 1")
     args = parser.parse_args(argv)
     try:

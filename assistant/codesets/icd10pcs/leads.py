@@ -12,17 +12,19 @@ axis ("Foley catheter -> use Drainage Device").
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 from assistant.codesets.icd10pcs.index import IndexEntry, PcsIndex
-from assistant.codesets.icd10pcs.words import SIDE_WORDS, Words, content_stems
+from assistant.codesets.icd10pcs.operations import suffix_operations
+from assistant.codesets.icd10pcs.words import SIDE_WORDS, SUFFIXES, Words, content_stems
 
 # Scores, chosen on knowledge/eval/pcs_dev.jsonl: a main term named in full is worth more
 # than any one subterm word, and a subterm word the description lacks costs a little over
 # half of one it has, so a more specific entry wins only when its extra words are said.
 MAIN_FULL = 3.0
 MAIN_WORD = 0.5
+MAIN_DERIVED = 0.6  # share for a main-term word read from word parts or synonyms ("shunt")
 SUB_WORD = 1.0
 SUB_DERIVED = 0.6  # a subterm word found only through word parts or synonyms
 SUB_MISSING = 0.6
@@ -33,6 +35,7 @@ FOLLOW_COST = 0.5  # following a "see" is one step further from the description'
 MIN_COVERAGE = 0.6  # share of a main term's words the description must say
 FOLLOW_KEEP = 12  # best entries kept per followed main term
 MAX_DEPTH = 2
+MIN_ROOT = 4  # shortest word root read from a compound main term ("herni" of Herniorrhaphy)
 _QUALIFIER = re.compile(r"\s+with qualifier\s+(.+)$", re.I)
 _PARENS = re.compile(r"\(([^)]*)\)")
 
@@ -45,6 +48,7 @@ class Lead:
     score: float
     entries: tuple[IndexEntry, ...]
     hints: frozenset[str] = field(default_factory=frozenset)  # stems the Index path adds
+    exact: bool = False  # every word of every entry on the path is in the description
 
 
 @dataclass(frozen=True)
@@ -60,56 +64,102 @@ def find_leads(words: Words, index: PcsIndex) -> tuple[list[Lead], list[ValueHin
     """The leads and value hints the Index gives for ``words``, best first."""
     leads: list[Lead] = []
     hints: list[ValueHint] = []
-    for key in _named_main_terms(words, index):
-        entries = index.lookup(key)
-        main = _main_score(entries[0].main_term, words)
-        for entry in entries:
-            score = main + _sub_score(entry.trail[1:], words)
+    compounds = suffix_operations(index)
+    for key, (main, full) in _named_main_terms(words, index, compounds):
+        for entry in index.lookup(key):
+            sub, missing = _sub_score(entry.trail[1:], words)
+            exact = full and not missing
             if entry.use and not entry.codes:
-                hints.append(ValueHint(entry.use, score, entry))
+                if exact:  # a value to use only for a term the description says in full
+                    hints.append(ValueHint(entry.use, main + sub, entry))
                 continue
-            leads.extend(_resolve(entry, score, words, index, (entry,), 0))
-    leads.sort(key=lambda lead: -lead.score)
-    hints.sort(key=lambda hint: -hint.score)
-    return leads, hints
+            leads.extend(_resolve(entry, main + sub, exact, words, index, (entry,), 0))
+    return _sorted(leads), sorted(hints, key=lambda hint: -hint.score)
 
 
-def _named_main_terms(words: Words, index: PcsIndex) -> Iterable[str]:
-    """The (casefolded) main terms the description names."""
-    for key in index.by_main_term:
-        if _main_score(index.entries[index.by_main_term[key][0]].main_term, words) > 0:
-            yield key
+def _sorted(leads: list[Lead]) -> list[Lead]:
+    """Leads best first, one per prefix (the best way to it kept)."""
+    best: dict[str, Lead] = {}
+    for lead in leads:
+        if lead.prefix not in best or lead.score > best[lead.prefix].score:
+            best[lead.prefix] = lead
+    return sorted(best.values(), key=lambda lead: -lead.score)
 
 
-def _main_score(title: str, words: Words) -> float:
-    """How fully the description names a main term (0 when it does not)."""
-    best = 0.0
+def _named_main_terms(
+    words: Words, index: PcsIndex, compounds: Mapping[str, Mapping[str, float]]
+) -> Iterable[tuple[str, tuple[float, bool]]]:
+    """The (casefolded) main terms the description names: (score, named in full)."""
+    for key, positions in index.by_main_term.items():
+        score, full = _main_score(index.entries[positions[0]].main_term, words, compounds)
+        if score > 0:
+            yield key, (score, full)
+
+
+def _main_score(
+    title: str, words: Words, compounds: Mapping[str, Mapping[str, float]]
+) -> tuple[float, bool]:
+    """How fully the description names a main term: (score, every word said); 0 when not."""
+    best, full = _compound_score(title, words, compounds), False
     for alternative in _alternatives(title):
         stems = content_stems(alternative)
         if not stems:
             continue
         said = sum(1 for s in stems if words.has(s, derived=False))
-        coverage = said / len(stems)
-        if said and coverage >= MIN_COVERAGE:
-            best = max(best, MAIN_FULL * coverage + MAIN_WORD * said)
-    return best
+        derived = sum(1 for s in stems if not words.has(s, derived=False) and words.has(s))
+        weight = said + MAIN_DERIVED * derived
+        coverage = weight / len(stems)
+        if weight and coverage >= MIN_COVERAGE:
+            score = MAIN_FULL * coverage + MAIN_WORD * weight
+            if score > best:
+                best, full = score, said == len(stems)
+    return best, full
+
+
+def _compound_score(
+    title: str, words: Words, compounds: Mapping[str, Mapping[str, float]]
+) -> float:
+    """A one-word compound main term said in two words: "hernia repair" for Herniorrhaphy.
+
+    The word's stem must begin a word of the description, and the description must name a
+    root operation the Index's main terms with that suffix lead to (``suffix_operations``).
+    """
+    word = title.lower()
+    suffix = next((s for s in SUFFIXES if word.endswith(s)), "")
+    root = word[: len(word) - len(suffix)].rstrip("o")
+    if not suffix or " " in word or len(root) < MIN_ROOT:
+        return 0.0
+    if not any(s.startswith(root) for s in words.stems):
+        return 0.0
+    operations = compounds.get(suffix, {})
+    if any(words.has(s, derived=False) for op in operations for s in content_stems(op)):
+        return MAIN_FULL + 2 * MAIN_WORD
+    return 0.0
 
 
 def _alternatives(title: str) -> list[str]:
-    """A main term and the names in its parentheses: 'EGD (esophagogastroduodenoscopy)'."""
-    inside = _PARENS.findall(title)
+    """A main term, and the names in its parentheses that are other names for it.
+
+    'PEG (percutaneous endoscopic gastrostomy)' is also named by what it stands for; in
+    'Cochlear implant (CI), multiple channel (electrode)' the one-word parentheses only
+    qualify the term, so they name nothing alone.
+    """
     outside = _PARENS.sub(" ", title)
+    inside = [
+        part for part in _PARENS.findall(title) if len(part.split()) >= 2 or outside.isupper()
+    ]
     return [outside, *inside, title.replace("(", " ").replace(")", " ")]
 
 
-def _sub_score(subterms: Iterable[str], words: Words) -> float:
-    """What the description's words say for a trail of subterms (may be negative)."""
-    score = 0.0
+def _sub_score(subterms: Iterable[str], words: Words) -> tuple[float, int]:
+    """What the description says for a trail of subterms: (score, words it does not say)."""
+    score, missing = 0.0, 0
     for subterm in subterms:
         lowered = subterm.lower()
         side = SIDE_WORDS.get(lowered, "")
         if side:
             score += _side_score(side, words.side)
+            missing += side != words.side
             continue
         stems = content_stems(subterm)
         if lowered.startswith(("without", "no ")):
@@ -121,11 +171,13 @@ def _sub_score(subterms: Iterable[str], words: Words) -> float:
                 score += SUB_WORD
             elif s in words.negated:
                 score -= NEGATED
-            elif words.has(s):
+                missing += 1
+            elif words.has(s, route=True):
                 score += SUB_DERIVED
             else:
                 score -= SUB_MISSING
-    return score
+                missing += 1
+    return score, missing
 
 
 def _side_score(side: str, said: str) -> float:
@@ -135,26 +187,34 @@ def _side_score(side: str, said: str) -> float:
     return SIDE_MATCH if side == said else -SIDE_CLASH
 
 
-def _resolve(entry: IndexEntry, score: float, words: Words, index: PcsIndex,
-             path: tuple[IndexEntry, ...], depth: int) -> list[Lead]:
+def _resolve(
+    entry: IndexEntry,
+    score: float,
+    exact: bool,
+    words: Words,
+    index: PcsIndex,
+    path: tuple[IndexEntry, ...],
+    depth: int,
+) -> list[Lead]:
     """The leads one entry gives: its codes, or those of the entries its ``see`` names."""
-    hints = _hints(path)
+    hints = _hints(path, words)
     if entry.codes:
-        return [Lead(entry.codes, score, path, hints)]
+        return [Lead(entry.codes, score, path, hints, exact)]
     if not entry.see or depth >= MAX_DEPTH:
         return []
     target, qualifier = _see_target(entry.see)
     if qualifier:
         hints = hints | frozenset(content_stems(qualifier))
-    followed: list[tuple[float, IndexEntry]] = []
+    followed: list[tuple[float, bool, IndexEntry]] = []
     for candidate in index.under(target):
-        extra = candidate.trail[len(target):]
-        followed.append((score - FOLLOW_COST + _sub_score(extra, words), candidate))
-    followed.sort(key=lambda pair: -pair[0])
+        sub, missing = _sub_score(candidate.trail[len(target) :], words)
+        followed.append((score - FOLLOW_COST + sub, exact and not missing, candidate))
+    followed.sort(key=lambda item: -item[0])
     leads: list[Lead] = []
-    for sub_score, candidate in followed[:FOLLOW_KEEP]:
-        for lead in _resolve(candidate, sub_score, words, index, (*path, candidate), depth + 1):
-            leads.append(Lead(lead.prefix, lead.score, lead.entries, lead.hints | hints))
+    for sub_score, sub_exact, candidate in followed[:FOLLOW_KEEP]:
+        path_on = (*path, candidate)
+        for lead in _resolve(candidate, sub_score, sub_exact, words, index, path_on, depth + 1):
+            leads.append(replace(lead, hints=lead.hints | hints))
     return leads
 
 
@@ -168,10 +228,16 @@ def _see_target(see: str) -> tuple[tuple[str, ...], str]:
     return tuple(part.strip() for part in see.split(",") if part.strip()), qualifier
 
 
-def _hints(path: Iterable[IndexEntry]) -> frozenset[str]:
-    """Stems the followed entries add: their subterms and the words of their ``see``."""
+def _hints(path: Iterable[IndexEntry], words: Words) -> frozenset[str]:
+    """Stems the followed entries add: the words of their ``see``, and of the subterms the
+    description named ("Gastrectomy, Vertical (sleeve)" adds "vertical" for "sleeve")."""
     found: set[str] = set()
     for entry in path:
-        for part in (*entry.trail[1:], entry.see):
+        # The see's first part names the root operation, which no other axis is about.
+        for part in _see_target(entry.see)[0][1:] if entry.see else ():
             found.update(content_stems(part))
+        for subterm in entry.trail[1:]:
+            stems = content_stems(subterm)
+            if any(words.has(s, derived=False) for s in stems):
+                found.update(stems)
     return frozenset(found)

@@ -28,16 +28,36 @@ from assistant.codesets.icd10pcs.words import SUFFIXES, Words, content_stems, sa
 TITLE = 2.0
 EXAMPLE = 1.5
 SUFFIX = 1.5
+# An example phrase counts when the description says at least this share of its words (and
+# two of them): "total hip arthroplasty" says two of "Total hip replacement".
+EXAMPLE_COVERAGE = 0.66
 PORTION = 1.0  # Resection/Excision read from whether a portion is said
 NEEDS_WORDS = 2.0  # Change, Removal, Revision without their words
 MIN_SUFFIX_SHARE = 0.15  # an operation reached by fewer of a suffix's main terms is noise
-_PORTION = ("partial", "portion", "wedge", "segment", "biops", "lesion", "debrid", "excis",
-            "subtot", "mass", "polyp", "tumor", "cyst", "nodul")
+_PORTION = (
+    "partial",
+    "portion",
+    "wedge",
+    "segment",
+    "biops",
+    "lesion",
+    "debrid",
+    "excis",
+    "subtot",
+    "mass",
+    "polyp",
+    "tumor",
+    "cyst",
+    "nodul",
+)
 _WHOLE = ("total", "complet", "entir", "radic")
 # Index main terms that name an operation with its object: "Insertion of device in".
 _MAIN_TERM_TAIL = re.compile(r"\s+(?:of\s+)?(?:device|bleeding|substance)\b.*$", re.I)
-_DEVICE_WORDS = {"Change": ("chang", "exchang", "replac"), "Removal": ("remov", "explant", "extract"),
-                 "Revision": ("revis", "adjust", "reposit", "recement")}
+_DEVICE_WORDS = {
+    "Change": ("chang", "exchang", "replac"),
+    "Removal": ("remov", "explant", "extract"),
+    "Revision": ("revis", "adjust", "reposit", "recement"),
+}
 
 
 @dataclass(frozen=True)
@@ -46,30 +66,47 @@ class OperationCue:
 
     score: float
     reason: str
+    used: frozenset[str] = frozenset()  # the description's stems that named the operation
 
 
-def operation_cues(words: Words, definitions: Definitions | None,
-                   index: PcsIndex) -> dict[str, OperationCue]:
+def operation_cues(
+    words: Words, definitions: Definitions | None, index: PcsIndex
+) -> dict[str, OperationCue]:
     """Root operation title -> the evidence the description gives for it."""
     found: dict[str, OperationCue] = {}
 
-    def add(title: str, score: float, reason: str) -> None:
+    def add(title: str, score: float, reason: str, used: frozenset[str] = frozenset()) -> None:
         old = found.get(title)
         if old is None or score > old.score:
-            found[title] = OperationCue(score, reason)
+            found[title] = OperationCue(score, reason, used)
 
-    for title, examples in _examples(definitions).items():
+    examples = _examples(definitions)
+    in_examples: set[tuple[str, str]] = set()  # (stem, operation) said inside an example
+    for title, phrases in examples.items():
+        for phrase in phrases:
+            used = _said(content_stems(phrase), words)
+            share = len(used) / max(1, len(content_stems(phrase)))
+            if len(used) >= 2 and share >= EXAMPLE_COVERAGE:
+                add(title, EXAMPLE * share, f"the Definitions give {phrase!r} as {title}", used)
+                in_examples.update((s, title) for s in used)
+    for title in examples:
         stems = content_stems(title)
-        if stems and all(words.has(s, derived=False) for s in stems):
-            add(title, TITLE, f"the description says {title.lower()}")
-        for example in examples:
-            example_stems = content_stems(example)
-            if len(example_stems) >= 2 and all(words.has(s, derived=False) for s in example_stems):
-                add(title, EXAMPLE, f"the Definitions give {example!r} as {title}")
+        used = _said(stems, words)
+        # "Dilation and curettage" is Extraction: its "dilation" does not name Dilation.
+        inside_other = any(
+            (s, other) in in_examples for s in used for other in examples if other != title
+        )
+        if stems and len(used) == len(stems) and not inside_other:
+            add(title, TITLE, f"the description says {title.lower()}", used)
     for suffix in words.suffixes:
         for title, share in suffix_operations(index).get(suffix, {}).items():
             add(title, SUFFIX * share, f"Index main terms ending in -{suffix} lead to {title}")
     return found
+
+
+def _said(stems: tuple[str, ...], words: Words) -> frozenset[str]:
+    """The description's own stems that say some of ``stems``."""
+    return frozenset(w for s in stems for w in words.stems if same(s, w))
 
 
 def operation_adjustment(title: str, words: Words) -> tuple[float, str]:
@@ -93,7 +130,7 @@ def operation_adjustment(title: str, words: Words) -> tuple[float, str]:
 def _examples(definitions: Definitions | None) -> Mapping[str, tuple[str, ...]]:
     """Root operation title -> the example procedures its definition includes (all sections)."""
     found: dict[str, tuple[str, ...]] = {}
-    for axes in (definitions.sections.values() if definitions else ()):
+    for axes in definitions.sections.values() if definitions else ():
         axis = axes.get(3)
         for term in axis.terms if axis else ():
             examples = tuple(e.strip() for text in term.includes for e in text.split(","))
@@ -123,7 +160,7 @@ def suffix_operations(index: PcsIndex) -> Mapping[str, Mapping[str, float]]:
     shares: dict[str, dict[str, float]] = {}
     for suffix, by_operation in counts.items():
         total = sum(by_operation.values())
-        shares[suffix] = {op: n / total for op, n in by_operation.items()
-                          if n / total >= MIN_SUFFIX_SHARE}
+        shares[suffix] = {
+            op: n / total for op, n in by_operation.items() if n / total >= MIN_SUFFIX_SHARE
+        }
     return shares
-

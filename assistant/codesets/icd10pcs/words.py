@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import snowballstemmer
@@ -18,13 +18,56 @@ import snowballstemmer
 # Stemmer objects are not thread-safe: one shared instance, used under a lock.
 _LOCK = threading.Lock()
 # Shortest stem that may match a longer one by prefix ("excis" ~ "excision"), and the most
-# characters the longer may add: Snowball leaves such pairs apart ("catheter"/"cathet",
-# "umbil"/"umbilicus"); five characters keep "colon" from matching "colonoscop".
+# characters the longer may add: Snowball leaves such pairs apart ("catheter"/"cathet");
+# five and three keep "colon" from "colonoscop" and "duoden" from "duodenotom".
 MIN_PREFIX = 5
-MAX_EXTRA = 4
+MAX_EXTRA = 3
 
 STOP = frozenset(
-    ["a", "an", "and", "the", "of", "to", "in", "into", "on", "onto", "at", "by", "for", "from", "with", "via", "using", "through", "under", "over", "is", "was", "were", "be", "been", "procedure", "procedures", "patient", "performed", "perform", "status", "post", "pt", "s", "p", "w", "o", "x", "per", "or", "as", "then"]
+    [
+        "a",
+        "an",
+        "and",
+        "the",
+        "of",
+        "to",
+        "in",
+        "into",
+        "on",
+        "onto",
+        "at",
+        "by",
+        "for",
+        "from",
+        "with",
+        "via",
+        "using",
+        "through",
+        "under",
+        "over",
+        "is",
+        "was",
+        "were",
+        "be",
+        "been",
+        "procedure",
+        "procedures",
+        "patient",
+        "performed",
+        "perform",
+        "status",
+        "post",
+        "pt",
+        "s",
+        "p",
+        "w",
+        "o",
+        "x",
+        "per",
+        "or",
+        "as",
+        "then",
+    ]
 )
 SIDE_WORDS = {"right": "Right", "left": "Left", "bilateral": "Bilateral", "both": "Bilateral"}
 NEGATIONS = frozenset({"without", "no", "non", "not", "w/o"})
@@ -108,64 +151,183 @@ _ABBREVIATION = [(re.compile(rf"(?<![\w-])(?:{p})(?![\w-])", re.I), r) for p, r 
 # Everyday or adjective forms -> the words the tables and Index use (a Latin adjective names
 # the organ: "gastric" is the stomach). General anatomy vocabulary.
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "gastric": ("stomach",), "renal": ("kidney",), "hepatic": ("liver",),
-    "pulmonary": ("lung",), "cardiac": ("heart",), "cerebral": ("brain",),
-    "venous": ("vein",), "arterial": ("artery",), "cutaneous": ("skin",),
-    "ocular": ("eye",), "nasal": ("nose",), "oral": ("mouth",), "vesical": ("bladder",),
-    "uterine": ("uterus",), "ovarian": ("ovary",), "splenic": ("spleen",),
-    "pancreatic": ("pancreas",), "biliary": ("bile", "duct"), "colonic": ("colon",),
-    "colon": ("large", "intestine"), "bowel": ("intestine",), "gut": ("intestine",),
-    "rectal": ("rectum",), "anal": ("anus",), "ventricular": ("ventricle",),
-    "atrial": ("atrium",), "tracheal": ("trachea",), "esophageal": ("esophagus",),
-    "duodenal": ("duodenum",), "thoracic": ("thorax", "chest"), "abdominal": ("abdomen",),
-    "pleural": ("pleura",), "peritoneal": ("peritoneum",), "vaginal": ("vagina",),
-    "cervical": ("cervix", "neck"), "mammary": ("breast",), "tubal": ("fallopian", "tube"),
-    "stent": ("intraluminal", "device"), "mesh": ("synthetic", "substitute"),
-    "prosthesis": ("synthetic", "substitute"), "prosthetic": ("synthetic", "substitute"),
-    "mechanical": ("synthetic", "substitute"), "bovine": ("zooplastic",),
-    "porcine": ("zooplastic",), "autograft": ("autologous",), "allograft": ("nonautologous",),
-    "split": ("partial",), "steroid": ("anti-inflammatory",),
+    "gastric": ("stomach",),
+    "renal": ("kidney",),
+    "hepatic": ("liver",),
+    "pulmonary": ("lung",),
+    "cardiac": ("heart",),
+    "cerebral": ("brain",),
+    "venous": ("vein",),
+    "arterial": ("artery",),
+    "cutaneous": ("skin",),
+    "ocular": ("eye",),
+    "nasal": ("nose",),
+    "oral": ("mouth",),
+    "vesical": ("bladder",),
+    "uterine": ("uterus",),
+    "ovarian": ("ovary",),
+    "splenic": ("spleen",),
+    "pancreatic": ("pancreas",),
+    "biliary": ("bile", "duct"),
+    "colonic": ("colon",),
+    "colon": ("large", "intestine"),
+    "bowel": ("intestine",),
+    "gut": ("intestine",),
+    "rectal": ("rectum",),
+    "anal": ("anus",),
+    "ventricular": ("ventricle",),
+    "atrial": ("atrium",),
+    "tracheal": ("trachea",),
+    "esophageal": ("esophagus",),
+    "duodenal": ("duodenum",),
+    "thoracic": ("thorax", "chest"),
+    "abdominal": ("abdomen",),
+    "pleural": ("pleura",),
+    "peritoneal": ("peritoneum",),
+    "vaginal": ("vagina",),
+    "cervical": ("cervix", "neck"),
+    "mammary": ("breast",),
+    "tubal": ("fallopian", "tube"),
+    "stent": ("intraluminal", "device"),
+    "mesh": ("synthetic", "substitute"),
+    "prosthesis": ("synthetic", "substitute"),
+    "prosthetic": ("synthetic", "substitute"),
+    "mechanical": ("synthetic", "substitute"),
+    "bovine": ("zooplastic",),
+    "porcine": ("zooplastic",),
+    "split": ("partial",),
+    "steroid": ("anti-inflammatory",),
     # Solid matter taken out: the Extirpation definition ("taking or cutting out solid matter").
-    "hematoma": ("extirpation",), "stone": ("extirpation",), "clot": ("extirpation",),
-    "thrombus": ("extirpation",), "calculus": ("extirpation",), "calculi": ("extirpation",),
-    "chemotherapy": ("antineoplastic",), "deceased": ("allogeneic",), "cadaver": ("allogeneic",),
-    "knee": ("knee", "joint"), "hip": ("hip", "joint"), "shoulder": ("shoulder", "joint"),
-    "great": ("1st",), "big": ("1st",), "hallux": ("1st", "toe"),
-    "ventilation": ("respiratory",), "dialysis": ("filtration", "urinary"),
-    "hemodialysis": ("filtration", "urinary"), "heart": ("cardiac",),
+    "hematoma": ("extirpation",),
+    "stone": ("extirpation",),
+    "clot": ("extirpation",),
+    "thrombus": ("extirpation",),
+    "calculus": ("extirpation",),
+    "calculi": ("extirpation",),
+    "chemotherapy": ("antineoplastic",),
+    "deceased": ("allogeneic",),
+    "cadaver": ("allogeneic",),
+    "vein": ("venous",),
+    "autograft": ("autologous", "graft"),
+    "allograft": ("nonautologous", "graft"),
+    "xenograft": ("zooplastic", "graft"),
+    # A shunt reroutes contents: the Bypass definition ("altering the route of passage").
+    "shunt": ("bypass",),
+    "knee": ("knee", "joint"),
+    "hip": ("hip", "joint"),
+    "shoulder": ("shoulder", "joint"),
+    "umbilical": ("abdominal", "wall"),
+    "ventral": ("abdominal", "wall"),
+    "great": ("1st",),
+    "big": ("1st",),
+    "hallux": ("1st", "toe"),
+    "ventilation": ("respiratory",),
+    "dialysis": ("filtration", "urinary"),
+    "hemodialysis": ("filtration", "urinary"),
+    "heart": ("cardiac",),
 }
 
 # Combining forms of compound terms -> the anatomy words they stand for (textbook roots).
 COMBINING_FORMS: dict[str, tuple[str, ...]] = {
-    "append": ("appendix",), "arthr": ("joint",), "angi": ("vessel",), "aort": ("aorta",),
-    "arter": ("artery",), "blephar": ("eyelid",), "bronch": ("bronchus",),
-    "cardi": ("heart",), "cholecyst": ("gallbladder",), "choledoch": ("common", "bile", "duct"),
-    "col": ("colon", "large", "intestine"), "colp": ("vagina",), "crani": ("cranial",),
-    "cyst": ("bladder",), "duoden": ("duodenum",), "enter": ("intestine",),
-    "esophag": ("esophagus",), "gastr": ("stomach",), "gloss": ("tongue",),
-    "hepat": ("liver",), "hyster": ("uterus",), "ile": ("ileum",), "jejun": ("jejunum",),
-    "lapar": ("abdomen", "peritoneal"), "laryng": ("larynx",), "lob": ("lobe",),
-    "mast": ("breast",), "mamm": ("breast",), "menisc": ("knee", "joint"),
-    "my": ("muscle",), "myring": ("tympanic", "membrane"), "nephr": ("kidney",),
-    "neur": ("nerve",), "oophor": ("ovary",), "orchi": ("testis",), "oste": ("bone",),
-    "pancreat": ("pancreas",), "pericardi": ("pericardium", "pericardial"),
-    "pharyng": ("pharynx",), "phleb": ("vein",), "pleur": ("pleura", "pleural"),
-    "pneum": ("lung",), "proct": ("rectum",), "prostat": ("prostate",),
-    "pyel": ("kidney", "pelvis"), "rhin": ("nose",), "salping": ("fallopian", "tube"),
-    "sigmoid": ("sigmoid", "colon"), "splen": ("spleen",), "stern": ("sternum",),
-    "thorac": ("chest", "pleural"), "thora": ("chest", "pleural"), "thyroid": ("thyroid",),
-    "tonsill": ("tonsils",), "trache": ("trachea",), "ureter": ("ureter",),
-    "urethr": ("urethra",), "vas": ("vas", "deferens"), "ventricul": ("ventricle",),
-    "para": ("peritoneal",), "lumb": ("lumbar",),
+    "append": ("appendix",),
+    "arthr": ("joint",),
+    "angi": ("vessel",),
+    "aort": ("aorta",),
+    "arter": ("artery",),
+    "blephar": ("eyelid",),
+    "bronch": ("bronchus",),
+    "cardi": ("heart",),
+    "cholecyst": ("gallbladder",),
+    "choledoch": ("common", "bile", "duct"),
+    "col": ("colon", "large", "intestine"),
+    "colp": ("vagina",),
+    "crani": ("cranial",),
+    "cyst": ("bladder",),
+    "duoden": ("duodenum",),
+    "enter": ("intestine",),
+    "esophag": ("esophagus",),
+    "gastr": ("stomach",),
+    "gloss": ("tongue",),
+    "hepat": ("liver",),
+    "hyster": ("uterus",),
+    "ile": ("ileum",),
+    "jejun": ("jejunum",),
+    "lapar": ("abdomen", "peritoneal"),
+    "laryng": ("larynx",),
+    "lob": ("lobe",),
+    "mast": ("breast",),
+    "mamm": ("breast",),
+    "menisc": ("knee", "joint"),
+    "my": ("muscle",),
+    "myring": ("tympanic", "membrane"),
+    "nephr": ("kidney",),
+    "neur": ("nerve",),
+    "oophor": ("ovary",),
+    "orchi": ("testis",),
+    "oste": ("bone",),
+    "pancreat": ("pancreas",),
+    "pericardi": ("pericardium", "pericardial"),
+    "pharyng": ("pharynx",),
+    "phleb": ("vein",),
+    "pleur": ("pleura", "pleural"),
+    "pneum": ("lung",),
+    "proct": ("rectum",),
+    "prostat": ("prostate",),
+    "pyel": ("kidney", "pelvis"),
+    "rhin": ("nose",),
+    "salping": ("fallopian", "tube"),
+    "sigmoid": ("sigmoid", "colon"),
+    "splen": ("spleen",),
+    "stern": ("sternum",),
+    "thorac": ("chest", "pleural"),
+    "thora": ("chest", "pleural"),
+    "thyroid": ("thyroid",),
+    "tonsill": ("tonsils",),
+    "trache": ("trachea",),
+    "ureter": ("ureter",),
+    "urethr": ("urethra",),
+    "vas": ("vas", "deferens"),
+    "ventricul": ("ventricle",),
+    "para": ("peritoneal",),
+    "lumb": ("lumbar",),
+    "periton": ("peritoneal",),
 }
 # Suffixes of compound terms; which root operations each means is read from the Index.
 # Longest first, so "tracheostomy" ends in "ostomy" before "tomy".
-SUFFIXES = tuple(sorted(("ectomy", "otomy", "tomy", "ostomy", "stomy", "plasty", "orrhaphy",
-                         "rrhaphy", "pexy", "scopy", "scopic", "centesis", "lysis", "desis",
-                         "tripsy", "graphy", "gram"), key=len, reverse=True))
+SUFFIXES = tuple(
+    sorted(
+        (
+            "ectomy",
+            "otomy",
+            "tomy",
+            "ostomy",
+            "stomy",
+            "plasty",
+            "orrhaphy",
+            "rrhaphy",
+            "pexy",
+            "scopy",
+            "scopic",
+            "centesis",
+            "lysis",
+            "desis",
+            "tripsy",
+            "graphy",
+            "gram",
+        ),
+        key=len,
+        reverse=True,
+    )
+)
 # "CABG x3": the count of bypassed coronary arteries, as the tables word it.
 _GRAFT_COUNT = re.compile(r"\b(bypass(?: graft)?|cabg)\s*x\s?([1-4])\b", re.I)
-_COUNTS = {"1": "one artery", "2": "two arteries", "3": "three arteries", "4": "four or more arteries"}
+_COUNTS = {
+    "1": "one artery",
+    "2": "two arteries",
+    "3": "three arteries",
+    "4": "four or more arteries",
+}
+_SCOPES = frozenset({"scopy", "scopic"})
 _SPINE = re.compile(r"\b([ctls])(\d{1,2})\b(?:\s*-\s*[ctls]?\d{1,2})?", re.I)
 _SPINE_WORDS = {"c": "cervical", "t": "thoracic", "l": "lumbar", "s": "sacrum"}
 _TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*|&")
@@ -196,7 +358,11 @@ def same(a: str, b: str) -> bool:
     if a == b:
         return True
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    return len(short) >= MIN_PREFIX and long_.startswith(short) and len(long_) - len(short) <= MAX_EXTRA
+    return (
+        len(short) >= MIN_PREFIX
+        and long_.startswith(short)
+        and len(long_) - len(short) <= MAX_EXTRA
+    )
 
 
 def tokens(text: str) -> list[str]:
@@ -229,10 +395,15 @@ def _token_stems(token: str) -> list[str]:
 
 
 def split_compound(word: str) -> tuple[tuple[str, ...], str]:
-    """('chole'-style anatomy words, suffix) of a compound such as 'cholecystectomy'."""
+    """(anatomy words, suffix) of a compound: 'cholecystectomy' -> (gallbladder,), 'ectomy'.
+
+    A word without a known suffix counts as a compound only when two or more combining forms
+    make it up ("ventriculoperitoneal"), so that ordinary words are not read as word parts.
+    """
     suffix = next((s for s in SUFFIXES if word.endswith(s) and len(word) > len(s) + 2), "")
     stem_part = word[: len(word) - len(suffix)] if suffix else word
     anatomy: list[str] = []
+    found = 0
     # Read combining forms left to right, longest first ("cholecyst" before "col").
     forms = sorted(COMBINING_FORMS, key=len, reverse=True)
     position = 0
@@ -242,8 +413,11 @@ def split_compound(word: str) -> tuple[tuple[str, ...], str]:
             position += 1
             continue
         anatomy.extend(COMBINING_FORMS[form])
+        found += 1
         position += len(form)
-    return (tuple(anatomy) if suffix else ()), suffix
+    if not suffix and found < 2:
+        return (), ""
+    return tuple(anatomy), suffix
 
 
 @dataclass(frozen=True)
@@ -253,15 +427,24 @@ class Words:
     text: str  # after abbreviation expansion
     stems: frozenset[str]  # what the description says (negated words left out)
     derived: frozenset[str]  # anatomy read from word parts and synonyms (weaker evidence)
+    route: frozenset[str]  # anatomy of a scope word ("bronchoscopy"): the way in, not the site
     negated: frozenset[str]  # stems said not to apply ("without mesh")
     suffixes: tuple[str, ...]  # compound suffixes present ("ectomy", "scopy")
     side: str  # "Right", "Left", "Bilateral" or ""
     numbers: tuple[float, ...]
 
-    def has(self, word_stem: str, derived: bool = True) -> bool:
+    def has(self, word_stem: str, derived: bool = True, route: bool = False) -> bool:
         """Whether the description says ``word_stem`` (optionally through derived words)."""
-        pool = self.stems | self.derived if derived else self.stems
+        pool = self.stems
+        if derived:
+            pool = pool | self.derived
+        if route:
+            pool = pool | self.route
         return any(same(word_stem, s) for s in pool)
+
+    def without(self, used: frozenset[str]) -> Words:
+        """These words less the stems another character of the code has already used."""
+        return replace(self, stems=self.stems - used) if used else self
 
 
 def expand(text: str) -> str:
@@ -277,6 +460,7 @@ def analyse(text: str) -> Words:
     expanded = expand(text)
     stems: list[str] = []
     derived: list[str] = []
+    route: list[str] = []
     negated: list[str] = []
     suffixes: list[str] = []
     negating = False
@@ -300,13 +484,14 @@ def analyse(text: str) -> Words:
                     negated.extend([stem(part), *extra])
                     continue
                 stems.append(stem(part))
-                derived.extend(extra)
+                (route if suffix in _SCOPES else derived).extend(extra)
                 if suffix:
                     suffixes.append(suffix)
     return Words(
         text=expanded,
         stems=frozenset(stems),
         derived=frozenset(derived) - frozenset(negated),
+        route=frozenset(route),
         negated=frozenset(negated),
         suffixes=tuple(dict.fromkeys(suffixes)),
         side=_side(expanded),
