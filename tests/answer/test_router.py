@@ -63,7 +63,7 @@ def test_every_question_ends_up_with_the_right_kind_of_answer(
 @pytest.mark.parametrize(
     "question",
     [
-        "How do I code diabetes when the type is not documented?",
+        "How do I code asthma when the severity is not documented?",
         "How do I code a principal diagnosis?",
         "How should I code sepsis and pneumonia together?",
     ],

@@ -15,7 +15,7 @@ from assistant.text.stems import root, stem, terms
 
 
 def test_negated_words_are_found() -> None:
-    assert negated("Duodenitis, without mention of hemorrhage") == {stem("hemorrhage")}
+    assert negated("Gastric ulcer, without mention of perforation") == {stem("perforation")}
     assert negated("Multiple myeloma not having achieved remission") == {stem("remission")}
 
 
@@ -54,7 +54,7 @@ def test_bridges_add_icd10_wording_and_keep_the_original() -> None:
 
 
 def test_latin_and_adjectival_endings_meet_their_noun() -> None:
-    assert terms("Chlamydial pneumonia") <= terms("pneumonia due to chlamydia")
+    assert terms("Chlamydial conjunctivitis") <= terms("conjunctivitis caused by chlamydia")
     assert root("calculus") == root("calculi") and root("bronchus") == root("bronchial")
     assert root("streptococcus") == root("streptococcal")
     assert root("media") != root("medial")  # short roots are left alone
