@@ -91,7 +91,14 @@ def _choice(table: PcsTable, axis: Axis, value: str, label: str, evidence: Evide
         score, said = approach_score(label, evidence.approach)
         reason = f"the description says {said}" if said else ""
         return _finish(axis, value, label, score + prior, reason, "no approach is named")
-    if _NONE.match(label):
+    if _NONE.match(label) or label == _default(axis, section, evidence):
+        if not _NONE.match(label):
+            score, reasons, used = _label_score(label, evidence)
+            extra, extra_used = _extras(table, axis, label, evidence, reasons)
+            reason = "; ".join(reasons)
+            default = f"nothing in the description decides the {axis.title.lower()}"
+            total = score + extra + NONE_BASE + prior
+            return _finish(axis, value, label, total, reason, default, used | extra_used)
         return _finish(
             axis,
             value,
@@ -107,6 +114,20 @@ def _choice(table: PcsTable, axis: Axis, value: str, label: str, evidence: Evide
         score += _side(label, evidence.words.side, reasons)
     reason = "; ".join(reasons)
     return _finish(axis, value, label, score + prior, reason, "", used | extra_used)
+
+
+def _default(axis: Axis, section: str, evidence: Evidence) -> str:
+    """The value a device or qualifier takes when nothing is said: the row's "None" value,
+    else the value the section's rows allow most often (the general one, "Synthetic
+    Substitute" before "Synthetic Substitute, Ceramic")."""
+    if axis.position not in (6, 7):
+        return ""
+    labels = list(axis.labels.values())
+    if any(_NONE.match(label) for label in labels):
+        return ""
+    return max(
+        labels, key=lambda label: evidence.prevalence.get((section, axis.position, label), 0.0)
+    )
 
 
 def _finish(

@@ -18,6 +18,7 @@ from assistant.codesets.icd10pcs.axes import Choice, Evidence, choices, prevalen
 from assistant.codesets.icd10pcs.definitions import Definitions
 from assistant.codesets.icd10pcs.index import IndexEntry, PcsIndex
 from assistant.codesets.icd10pcs.leads import Lead, ValueHint, find_leads
+from assistant.codesets.icd10pcs.operations import TITLE as TITLE_SAID
 from assistant.codesets.icd10pcs.operations import (
     OperationCue,
     operation_adjustment,
@@ -37,6 +38,7 @@ PER_AXIS = 2
 # at least INSPECTION_RATIO as strongly (chosen on knowledge/eval/pcs_dev.jsonl).
 INSPECTION = 3.0
 INSPECTION_RATIO = 0.7
+INSPECTION_SAID = 6.0  # when the description names that other operation outright
 # Imaging sections (B Imaging, C Nuclear Medicine): imaging done for a procedure the
 # description also names is demoted the same way.
 IMAGING = frozenset("BC")
@@ -195,8 +197,11 @@ def _operation_score(
         reasons.append(why)
     if _looks(table):
         others = [s for s, looks in strongest.values() if not looks]
-        if others and max(others) >= INSPECTION_RATIO * strongest.get(title, (0.0, True))[0]:
-            score -= INSPECTION
+        said = any(c.used and c.score >= TITLE_SAID for op, c in cues.items() if op != title)
+        if said or (
+            others and max(others) >= INSPECTION_RATIO * strongest.get(title, (0.0, True))[0]
+        ):
+            score -= INSPECTION_SAID if said else INSPECTION
             reasons.append(f"the {title.lower()} serves another procedure (guideline B3.11a)")
     return OperationCue(score, "; ".join(reasons), cue.used if cue else frozenset())
 
@@ -232,7 +237,10 @@ def _combinations(
     def top(position: int, words: Words) -> list[Choice]:
         axis = row.axes[position - 4]
         allowed = tail[position - 4] if len(tail) > position - 4 else ""
-        ranked = choices(table, axis, replace(evidence, words=words), allowed)[:PER_AXIS]
+        # The Index path's own words help only with what its codes leave open.
+        hints = frozenset() if allowed else evidence.hints
+        ranked = choices(table, axis, replace(evidence, words=words, hints=hints), allowed)
+        ranked = ranked[:PER_AXIS]
         return [_fixed(c, lead) if allowed else c for c in ranked]
 
     combos: list[tuple[Choice, ...]] = []

@@ -229,15 +229,15 @@ def _see_target(see: str) -> tuple[tuple[str, ...], str]:
 
 
 def _hints(path: Iterable[IndexEntry], words: Words) -> frozenset[str]:
-    """Stems the followed entries add: the words of their ``see``, and of the subterms the
-    description named ("Gastrectomy, Vertical (sleeve)" adds "vertical" for "sleeve")."""
+    """Stems the followed entries add: the words of their ``see``, and the subterms of an
+    entry the description named in part ("Gastrectomy, Vertical (sleeve)" adds "vertical"
+    for "sleeve"; "Lavage, Bronchial alveolar, diagnostic" adds "diagnostic")."""
     found: set[str] = set()
     for entry in path:
         # The see's first part names the root operation, which no other axis is about.
         for part in _see_target(entry.see)[0][1:] if entry.see else ():
             found.update(content_stems(part))
-        for subterm in entry.trail[1:]:
-            stems = content_stems(subterm)
-            if any(words.has(s, derived=False) for s in stems):
-                found.update(stems)
+        subterms = [content_stems(subterm) for subterm in entry.trail[1:]]
+        if any(words.has(s) for stems in subterms for s in stems):
+            found.update(s for stems in subterms for s in stems)
     return frozenset(found)

@@ -87,7 +87,8 @@ def operation_cues(
             used = _said(content_stems(phrase), words)
             share = len(used) / max(1, len(content_stems(phrase)))
             if len(used) >= 2 and share >= EXAMPLE_COVERAGE:
-                add(title, EXAMPLE * share, f"the Definitions give {phrase!r} as {title}", used)
+                # An example's words stay free for the other characters ("hip" is the body part).
+                add(title, EXAMPLE * share, f"the Definitions give {phrase!r} as {title}")
                 in_examples.update((s, title) for s in used)
     for title in examples:
         stems = content_stems(title)
