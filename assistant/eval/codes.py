@@ -1,138 +1,147 @@
-"""Benchmarks for code intelligence, each checked against the raw tabular XML read by a
-separate, deliberately simple walk (ElementTree paths, no ``Tabular``), so that a parsing or
-inheritance bug in ``assistant.codesets.icd10cm.tabular`` / ``assistant.codesets.icd10cm.notes`` / ``assistant.codesets.icd10cm.excludes`` shows up
-as a disagreement rather than being reproduced on both sides.
+"""Benchmarks for code intelligence, each checked against ``simple_icd_10_cm``, an independent
+library that reads the tabular XML it bundles its own way, so that a parsing or inheritance bug
+in ``assistant.codesets.icd10cm.tabular`` / ``.notes`` / ``.excludes`` shows up as a
+disagreement rather than being reproduced on both sides.
+
+The library only knows the release it bundles. When the configured tabular is another file
+the benchmarks do not compare (their figures would measure the difference between releases,
+not our parser): the report then holds ``reference`` and ``skipped`` instead of figures.
 """
 
 from __future__ import annotations
 
+import filecmp
 import random
 import re
-import xml.etree.ElementTree as ET
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from assistant.codesets.icd10cm.excludes import check_codes
 from assistant.codesets.icd10cm.notes import code_details
-from assistant.codesets.icd10cm.tabular import Tabular
+from assistant.codesets.icd10cm.tabular import Tabular, bundled_tabular_path
 from assistant.core.codeset import UnknownCodeError
 
-# XML element -> the key code_details reports it under (written out again on purpose).
-_KINDS = {
-    "includes": "includes",
-    "inclusionTerm": "inclusion_terms",
-    "excludes1": "excludes1",
-    "excludes2": "excludes2",
-    "codeFirst": "code_first",
-    "useAdditionalCode": "use_additional_code",
-    "codeAlso": "code_also",
-    "sevenChrNote": "seven_chr_note",
-    "notes": "general",
+_PACKAGE = "simple_icd_10_cm"
+# Library getter -> the key code_details reports its notes under. The first four return lists;
+# the others one string with a line per note (no note text of the release holds a newline).
+_GETTERS = {
+    "get_includes": "includes",
+    "get_inclusion_term": "inclusion_terms",
+    "get_excludes1": "excludes1",
+    "get_excludes2": "excludes2",
+    "get_code_first": "code_first",
+    "get_use_additional_code": "use_additional_code",
+    "get_code_also": "code_also",
+    "get_seven_chr_note": "seven_chr_note",
+    "get_notes": "general",
 }
 _MAX_LISTED = 10
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Level:
-    """One element of the XML with what the benchmarks need from it."""
+    """One level of the library's tree: a code, block or chapter name."""
 
-    label: str  # "Chapter 4", "E08-E13", "E11.65"
-    notes: list[tuple[str, str]]  # (kind, text)
-    seventh: list[str]  # sevenChrDef characters written at this level
-    parent: _Level | None = None
-    leaves: list[str] = field(default_factory=list)  # compact leaf codes under it, in order
+    name: str  # "E11.65", "E08-E13", "4"
+    # A block named like its only category ("B99"): the library reaches it with prioritize_blocks.
+    block: bool = False
 
 
-@dataclass
-class _Xml:
-    levels: dict[str, _Level]  # by label
-    leaf_order: list[str]  # compact leaf codes in document order
-    leaf_level: dict[str, _Level]  # compact leaf code -> its level
+class _Library:
+    """The library's reading of the bundled release, as the benchmarks need it."""
 
+    def __init__(self) -> None:
+        import simple_icd_10_cm as cm  # its import parses the bundled XML (2 s)
 
-def _read_xml(xml_path: Path) -> _Xml:
-    root = ET.parse(xml_path).getroot()
-    levels: dict[str, _Level] = {}
-    order: list[str] = []
-    by_leaf: dict[str, _Level] = {}
-
-    def level(element: ET.Element, label: str, parent: _Level | None) -> _Level:
-        notes = [
-            (_KINDS[tag], " ".join((note.text or "").split()))
-            for tag in _KINDS
-            for note in element.findall(f"./{tag}/note")
+        self.cm = cm
+        # Billable codes (7th-character codes included) in tabular order. A block can be a leaf
+        # too (a header block with no codes, "C00-C75"), and B20 is both a block and a category.
+        self.leaves = [
+            code
+            for code in dict.fromkeys(cm.get_all_codes())
+            if cm.is_category_or_subcategory(code) and cm.is_leaf(code)
         ]
-        chars = [ext.get("char", "") for ext in element.findall("./sevenChrDef/extension")]
-        made = _Level(label, notes, chars, parent)
-        levels[label] = made
-        return made
+        self.position = {_flat(code): i for i, code in enumerate(self.leaves)}
+        # First and last position of the billable codes under each compact prefix ("E11").
+        self._first: dict[str, int] = {}
+        self._last: dict[str, int] = {}
+        for flat, i in self.position.items():
+            for size in range(3, len(flat) + 1):
+                self._first.setdefault(flat[:size], i)
+                self._last[flat[:size]] = i
+        self._notes: dict[_Level, list[tuple[str, str]]] = {}
 
-    def diag(element: ET.Element, parent: _Level) -> None:
-        name = (element.findtext("name") or "").strip()
-        made = level(element, name, parent)
-        children = element.findall("./diag")
-        for child in children:
-            diag(child, made)
-        if not children:
-            flat = name.replace(".", "")
-            order.append(flat)
-            by_leaf[flat] = made
-            up: _Level | None = made
-            while up is not None:
-                up.leaves.append(flat)
-                up = up.parent
+    def knows(self, code: str) -> bool:
+        """Whether ``code`` is a billable code of the library's release."""
+        return _flat(code) in self.position
 
-    for chapter in root.findall("./chapter"):
-        ch = level(chapter, f"Chapter {(chapter.findtext('name') or '').strip()}", None)
-        for section in chapter.findall("./section"):
-            sec = level(section, section.get("id", ""), ch)
-            for element in section.findall("./diag"):
-                diag(element, sec)
-    return _Xml(levels, order, by_leaf)
+    def chain(self, code: str) -> list[_Level]:
+        """The code's own level, then each one above it up to its chapter."""
+        names = [code, *self.cm.get_ancestors(code)]
+        return [_Level(n, i > 0 and names[i - 1] == n) for i, n in enumerate(names)]
 
+    def label(self, level: _Level) -> str:
+        """The level as code_details names it ("Chapter 4", "E08-E13", "E11.65")."""
+        chapter = not level.block and self.cm.is_chapter(level.name)
+        return f"Chapter {level.name}" if chapter else level.name
 
-def _path(level: _Level | None) -> list[_Level]:
-    out: list[_Level] = []
-    while level is not None:
-        out.append(level)
-        level = level.parent
-    return out
+    def notes(self, level: _Level) -> list[tuple[str, str]]:
+        """(kind, text) of every note written at ``level``, whitespace collapsed."""
+        if level not in self._notes:
+            found: list[tuple[str, str]] = []
+            for getter, kind in _GETTERS.items():
+                value = getattr(self.cm, getter)(level.name, prioritize_blocks=level.block)
+                texts = value if isinstance(value, list) else value.split("\n") if value else []
+                found.extend((kind, " ".join(text.split())) for text in texts)
+            self._notes[level] = found
+        return self._notes[level]
 
-
-def _leaf_of(xml: _Xml, code: str) -> str | None:
-    """The XML leaf a billable code is written on (S72.001A -> S72001, S02.2XXA -> S022)."""
-    flat = code.replace(".", "")
-    if flat in xml.leaf_level:
-        return flat
-    base = flat[:-1].rstrip("X") if len(flat) == 7 else ""
-    return base if base in xml.leaf_level else None
+    def span(self, first: str, last: str) -> tuple[int, int] | None:
+        """Positions of the billable codes from the first under ``first`` to the last under
+        ``last`` (compact prefixes), or None when either names no code of the release."""
+        if first not in self._first or last not in self._last:
+            return None
+        return self._first[first], self._last[last]
 
 
-def _billable_form(xml: _Xml, leaf: str, rng: random.Random) -> str:
-    """A billable code for an XML leaf: itself, or with placeholder X and a 7th character."""
-    chars = next((lv.seventh for lv in _path(xml.leaf_level[leaf]) if lv.seventh), [])
-    flat = leaf if not chars else leaf.ljust(6, "X") + rng.choice(chars)
-    return f"{flat[:3]}.{flat[3:]}" if len(flat) > 3 else flat
+def _flat(code: str) -> str:
+    return code.replace(".", "")
+
+
+def _reference(xml_path: Path) -> tuple[str, str | None]:
+    """The report's ``reference`` name, and why the library cannot judge ``xml_path`` (None
+    when it is the very file the library bundles)."""
+    name = f"{_PACKAGE} {version(_PACKAGE)}"
+    bundled = bundled_tabular_path()
+    try:
+        same = filecmp.cmp(xml_path, bundled, shallow=False)
+    except OSError:
+        same = False
+    why = None if same else f"{xml_path} is not the tabular {name} bundles ({bundled.name})"
+    return name, why
 
 
 # --- notes --------------------------------------------------------------------------------
 def notes_recall(tab: Tabular, xml_path: Path, sample: int = 500, seed: int = 0) -> dict[str, Any]:
     """Share of the notes that apply to sampled billable codes (their own and every
-    ancestor's, per the XML) that ``code_details`` reports at the right level, and how many it
-    reports beyond them."""
-    xml = _read_xml(Path(xml_path))
+    ancestor's, per the library) that ``code_details`` reports at the right level, and how many
+    it reports beyond them."""
+    reference, skipped = _reference(Path(xml_path))
+    if skipped:
+        return {"benchmark": "notes", "reference": reference, "skipped": skipped}
+    lib = _Library()
     codes = sorted(tab.billable_codes())
     picked = random.Random(seed).sample(codes, min(sample, len(codes)))
     expected_total = found_total = extra_total = 0
     mismatches: list[dict[str, Any]] = []
     for code in picked:
-        leaf = _leaf_of(xml, code)
+        known = lib.knows(code)
         expected: Counter[tuple[str, str, str]] = Counter()
-        if leaf is not None:
-            for lv in _path(xml.leaf_level[leaf]):
-                expected.update((kind, lv.label, text) for kind, text in lv.notes)
+        for level in lib.chain(code) if known else []:
+            expected.update((kind, lib.label(level), text) for kind, text in lib.notes(level))
         details = code_details(tab, code)
         reported: Counter[tuple[str, str, str]] = Counter(
             (kind, level, text)
@@ -143,7 +152,7 @@ def notes_recall(tab: Tabular, xml_path: Path, sample: int = 500, seed: int = 0)
         expected_total += sum(expected.values())
         found_total += found
         extra_total += sum((reported - expected).values())
-        if (expected != reported or leaf is None) and len(mismatches) < _MAX_LISTED:
+        if (expected != reported or not known) and len(mismatches) < _MAX_LISTED:
             mismatches.append(
                 {
                     "code": code,
@@ -153,6 +162,7 @@ def notes_recall(tab: Tabular, xml_path: Path, sample: int = 500, seed: int = 0)
             )
     return {
         "benchmark": "notes",
+        "reference": reference,
         "n": len(picked),
         "notes_expected": expected_total,
         "recall": round(found_total / expected_total, 4) if expected_total else 1.0,
@@ -176,13 +186,13 @@ def _refs(note: str) -> list[tuple[str, str]] | None:
             return None
         i = 0
         while i < len(hits):
-            first = hits[i].group(0).replace(".", "")
+            first = _flat(hits[i].group(0))
             gap = text[hits[i].end() : hits[i + 1].start()] if i + 1 < len(hits) else ""
             if i + 1 < len(hits) and gap.replace(" ", "").replace("to", "-").strip(".") in {
                 "-",
                 "--",
             }:
-                out.append((first, hits[i + 1].group(0).replace(".", "")))
+                out.append((first, _flat(hits[i + 1].group(0))))
                 i += 2
             else:
                 out.append((first, first))
@@ -190,47 +200,34 @@ def _refs(note: str) -> list[tuple[str, str]] | None:
     return out
 
 
-def _span(xml: _Xml, first: str, last: str) -> tuple[int, int] | None:
-    """Document positions of the leaves from the first under ``first`` to the last under
-    ``last``, or None when either is not in the XML."""
-    starts = [i for i, leaf in enumerate(xml.leaf_order) if leaf.startswith(first)]
-    ends = [i for i, leaf in enumerate(xml.leaf_order) if leaf.startswith(last)]
-    return (starts[0], ends[-1]) if starts and ends else None
-
-
 class _Checker:
-    """An independent Excludes1 reading: does a note above code A name code B?"""
+    """An independent Excludes1 reading on the library's tree: does a note above A name B?"""
 
-    def __init__(self, xml: _Xml) -> None:
-        self.xml = xml
-        self.position = {leaf: i for i, leaf in enumerate(xml.leaf_order)}
-        self._spans: dict[tuple[str, str], tuple[int, int] | None] = {}
+    def __init__(self, lib: _Library) -> None:
+        self.lib = lib
 
-    def names(self, refs: list[tuple[str, str]], leaf: str) -> bool | None:
-        here = self.position[leaf]
+    def names(self, refs: list[tuple[str, str]], code: str) -> bool | None:
+        flat = _flat(code)
         for first, last in refs:
             if first == last:
-                if leaf.startswith(first):
+                if flat.startswith(first):
                     return True
                 continue
-            if (first, last) not in self._spans:
-                self._spans[(first, last)] = _span(self.xml, first, last)
-            span = self._spans[(first, last)]
+            span = self.lib.span(first, last)
             if span is None:
                 return None
-            if span[0] <= here <= span[1]:
+            if span[0] <= self.lib.position[flat] <= span[1]:
                 return True
         return False
 
     def conflict(self, a: str, b: str) -> bool | None:
         """True/False, or None when a qualified or unresolvable note leaves it open."""
-        leaf_a, leaf_b = _leaf_of(self.xml, a), _leaf_of(self.xml, b)
-        if leaf_a is None or leaf_b is None:
+        if not (self.lib.knows(a) and self.lib.knows(b)):
             return None
         verdict: bool | None = False
-        for x, y in ((leaf_a, leaf_b), (leaf_b, leaf_a)):
-            for lv in _path(self.xml.leaf_level[x]):
-                for kind, text in lv.notes:
+        for x, y in ((a, b), (b, a)):
+            for level in self.lib.chain(x):
+                for kind, text in self.lib.notes(level):
                     if kind != "excludes1":
                         continue
                     refs = _refs(text)
@@ -252,45 +249,48 @@ def excludes_accuracy(
     a billable code under the note's level and one inside B must be reported as a conflict.
     Random pairs: billable codes drawn at random (half from one chapter, where conflicts are
     likelier) must be reported as conflicts exactly when the independent reader finds one."""
-    xml = _read_xml(Path(xml_path))
+    reference, skipped = _reference(Path(xml_path))
+    if skipped:
+        return {"benchmark": "excludes", "reference": reference, "skipped": skipped}
+    lib = _Library()
     rng = random.Random(seed)
-    checker = _Checker(xml)
+    checker = _Checker(lib)
+    under: dict[_Level, list[str]] = {}  # every level with the billable codes below it
+    for code in lib.leaves:
+        for level in lib.chain(code):
+            under.setdefault(level, []).append(code)
     notes = [
-        (lv, text)
-        for lv in xml.levels.values()
-        for kind, text in lv.notes
-        if kind == "excludes1" and lv.leaves and _refs(text)
+        (level, text)
+        for level, below in under.items()
+        for kind, text in lib.notes(level)
+        if kind == "excludes1" and _refs(text)
     ]
     found = tried = 0
     missed: list[dict[str, str]] = []
-    for lv, text in rng.sample(notes, min(n_pairs, len(notes))):
-        refs = _refs(text) or []
-        first, last = rng.choice(refs)
-        span = _span(xml, first, last)
+    for level, text in rng.sample(notes, min(n_pairs, len(notes))):
+        first, last = rng.choice(_refs(text) or [])
+        span = lib.span(first, last)
         if span is None:
             continue
-        own = set(lv.leaves)
-        inside = [leaf for leaf in xml.leaf_order[span[0] : span[1] + 1] if leaf not in own]
+        own = set(under[level])
+        inside = [code for code in lib.leaves[span[0] : span[1] + 1] if code not in own]
         if not inside:
             continue
-        a = _billable_form(xml, rng.choice(lv.leaves), rng)
-        b = _billable_form(xml, rng.choice(inside), rng)
+        a, b = rng.choice(under[level]), rng.choice(inside)
+        tried += 1
         try:
             result = check_codes(tab, [a, b])
-        except UnknownCodeError:
-            continue  # a 7th character a category note withdraws from this code
-        tried += 1
+        except UnknownCodeError:  # a code the library lists and our Tabular does not
+            result = {"conflicts": []}
         if any(c["code"] == a and c["other"] == b for c in result["conflicts"]):
             found += 1
         elif len(missed) < _MAX_LISTED:
-            missed.append({"code": a, "other": b, "note": text, "level": lv.label})
+            missed.append({"code": a, "other": b, "note": text, "level": lib.label(level)})
     codes = sorted(tab.billable_codes())
     by_chapter: dict[str, list[str]] = {}
     for code in codes:
-        leaf = _leaf_of(xml, code)
-        if leaf is not None:
-            chapter = _path(xml.leaf_level[leaf])[-1].label
-            by_chapter.setdefault(chapter, []).append(code)
+        if lib.knows(code):
+            by_chapter.setdefault(lib.chain(code)[-1].name, []).append(code)
     chapters = sorted(by_chapter)
     compared = expected_conflicts = false_conflicts = missed_conflicts = undecided = 0
     disagreements: list[dict[str, Any]] = []
@@ -314,6 +314,7 @@ def excludes_accuracy(
                 disagreements.append({"codes": [a, b], "expected": expect, "reported": got})
     return {
         "benchmark": "excludes",
+        "reference": reference,
         "note_pairs": tried,
         "found": round(found / tried, 4) if tried else 1.0,
         "missed": missed,
