@@ -33,6 +33,8 @@ INCLUDED = 2.5  # an included term ("Vermiform appendix") said in full
 USE = 2.0  # the Index says to use this value for a term the description names
 SIDE_MATCH = 1.0
 SIDE_CLASH = 3.0
+SIDE_UNSAID = 0.3  # a sided value when the description names no side: less fitting
+
 RANGE = 2.5  # a number the description gives falls in the label's range ("24-96 ... Hours")
 NONE_BASE = 0.3  # "No Device", "No Qualifier", "None": the value when nothing else is said
 PRIOR = 0.3  # times the share of the section's rows allowing the value
@@ -161,8 +163,11 @@ def _label_score(label: str, evidence: Evidence) -> tuple[float, list[str], froz
     negated = [s for s in stems if s in words.negated and s not in said]
     weight = len(said) + DERIVED * len(derived) + HINTED * len(hinted)
     score = COVER * weight / len(stems) + WORD * weight - NEGATED * len(negated)
-    if _head(label) in said:
+    head = _head(label)
+    if head in said:
         score += HEAD
+    elif head in derived:
+        score += HEAD * DERIVED
     reasons = []
     if said or derived:
         reasons.append("the description names " + ", ".join(_words_of(label, said + derived)))
@@ -170,7 +175,7 @@ def _label_score(label: str, evidence: Evidence) -> tuple[float, list[str], froz
         reasons.append("the Index entry names " + ", ".join(_words_of(label, hinted)))
     if negated:
         reasons.append("the description excludes " + ", ".join(_words_of(label, negated)))
-    used = frozenset(w for s in said for w in words.stems if same(s, w))
+    used = frozenset(w for s in said + derived for w in words.stems | words.derived if same(s, w))
     return score, reasons, used
 
 
@@ -226,7 +231,7 @@ def _side(label: str, said: str, reasons: list[str]) -> float:
         return 0.0
     if not said:
         reasons.append("side not stated")
-        return 0.0
+        return -SIDE_UNSAID
     if said in sides:
         reasons.append(f"side {said.lower()}")
         return SIDE_MATCH

@@ -14,10 +14,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from assistant.codesets.icd10pcs.index import IndexEntry, PcsIndex
 from assistant.codesets.icd10pcs.operations import suffix_operations
-from assistant.codesets.icd10pcs.words import SIDE_WORDS, SUFFIXES, Words, content_stems
+from assistant.codesets.icd10pcs.words import (
+    SIDE_WORDS,
+    SUFFIXES,
+    Words,
+    content_stems,
+    expand,
+    same,
+    tokens,
+)
 
 # Scores, chosen on knowledge/eval/pcs_dev.jsonl: a main term named in full is worth more
 # than any one subterm word, and a subterm word the description lacks costs a little over
@@ -30,11 +39,14 @@ SUB_DERIVED = 0.6  # a subterm word found only through word parts or synonyms
 SUB_MISSING = 0.6
 SIDE_MATCH = 1.0
 SIDE_CLASH = 2.5
+SIDE_UNSAID = 0.3  # a sided entry when the description names no side: less fitting
 NEGATED = 2.0
 FOLLOW_COST = 0.5  # following a "see" is one step further from the description's words
 MIN_COVERAGE = 0.6  # share of a main term's words the description must say
 FOLLOW_KEEP = 12  # best entries kept per followed main term
 MAX_DEPTH = 2
+MAX_RENAMED = 3  # words of a main term whose parentheses may give another name for it
+RELAX = 1.0  # what a lead loses when its Index code is cut back to the body part
 MIN_ROOT = 4  # shortest word root read from a compound main term ("herni" of Herniorrhaphy)
 _QUALIFIER = re.compile(r"\s+with qualifier\s+(.+)$", re.I)
 _PARENS = re.compile(r"\(([^)]*)\)")
@@ -65,7 +77,7 @@ def find_leads(words: Words, index: PcsIndex) -> tuple[list[Lead], list[ValueHin
     leads: list[Lead] = []
     hints: list[ValueHint] = []
     compounds = suffix_operations(index)
-    for key, (main, full) in _named_main_terms(words, index, compounds):
+    for key, (main, full, _) in _named_main_terms(words, index, compounds):
         for entry in index.lookup(key):
             sub, missing = _sub_score(entry.trail[1:], words)
             exact = full and not missing
@@ -74,7 +86,20 @@ def find_leads(words: Words, index: PcsIndex) -> tuple[list[Lead], list[ValueHin
                     hints.append(ValueHint(entry.use, main + sub, entry))
                 continue
             leads.extend(_resolve(entry, main + sub, exact, words, index, (entry,), 0))
-    return _sorted(leads), sorted(hints, key=lambda hint: -hint.score)
+    return _sorted(leads + _relaxed(leads)), sorted(hints, key=lambda hint: -hint.score)
+
+
+def _relaxed(leads: list[Lead]) -> list[Lead]:
+    """Each lead to a full code or a long prefix, cut back to its body part.
+
+    The Index sometimes gives a whole code whose device or qualifier the description does not
+    say (a coder checks the row); the cut lead lets the row's values compete, a step behind.
+    """
+    return [
+        Lead(lead.prefix[:4], lead.score - RELAX, lead.entries, lead.hints)
+        for lead in leads
+        if len(lead.prefix) > 4
+    ]
 
 
 def _sorted(leads: list[Lead]) -> list[Lead]:
@@ -88,32 +113,45 @@ def _sorted(leads: list[Lead]) -> list[Lead]:
 
 def _named_main_terms(
     words: Words, index: PcsIndex, compounds: Mapping[str, Mapping[str, float]]
-) -> Iterable[tuple[str, tuple[float, bool]]]:
-    """The (casefolded) main terms the description names: (score, named in full)."""
+) -> list[tuple[str, tuple[float, bool, frozenset[str]]]]:
+    """The (casefolded) main terms the description names: (score, named in full, stems).
+
+    A term whose words are all part of a longer term named in full that leads to codes is
+    left out: in "dilation and curettage", "dilation" names no Dilation of its own.
+    """
+    named = []
     for key, positions in index.by_main_term.items():
-        score, full = _main_score(index.entries[positions[0]].main_term, words, compounds)
-        if score > 0:
-            yield key, (score, full)
+        found = _main_score(index.entries[positions[0]].main_term, words, compounds)
+        if found[0] > 0:
+            named.append((key, found))
+    longer = [
+        used
+        for key, (_, full, used) in named
+        if full and len(used) > 1 and any(e.codes or e.see for e in index.lookup(key))
+    ]
+    return [item for item in named if not any(item[1][2] < used for used in longer)]
 
 
 def _main_score(
     title: str, words: Words, compounds: Mapping[str, Mapping[str, float]]
-) -> tuple[float, bool]:
-    """How fully the description names a main term: (score, every word said); 0 when not."""
-    best, full = _compound_score(title, words, compounds), False
+) -> tuple[float, bool, frozenset[str]]:
+    """How fully the description names a main term: (score, every word said, the stems of
+    the description it took); score 0 when it does not name it."""
+    best, full, used = _compound_score(title, words, compounds), False, frozenset[str]()
     for alternative in _alternatives(title):
         stems = content_stems(alternative)
         if not stems:
             continue
-        said = sum(1 for s in stems if words.has(s, derived=False))
+        said = [w for s in stems for w in words.stems if same(s, w)]
+        named = sum(1 for s in stems if words.has(s, derived=False))
         derived = sum(1 for s in stems if not words.has(s, derived=False) and words.has(s))
-        weight = said + MAIN_DERIVED * derived
+        weight = named + MAIN_DERIVED * derived
         coverage = weight / len(stems)
         if weight and coverage >= MIN_COVERAGE:
             score = MAIN_FULL * coverage + MAIN_WORD * weight
             if score > best:
-                best, full = score, said == len(stems)
-    return best, full
+                best, full, used = score, named == len(stems), frozenset(said)
+    return best, full, used
 
 
 def _compound_score(
@@ -137,6 +175,7 @@ def _compound_score(
     return 0.0
 
 
+@lru_cache(maxsize=1 << 13)
 def _alternatives(title: str) -> list[str]:
     """A main term, and the names in its parentheses that are other names for it.
 
@@ -144,9 +183,15 @@ def _alternatives(title: str) -> list[str]:
     'Cochlear implant (CI), multiple channel (electrode)' the one-word parentheses only
     qualify the term, so they name nothing alone.
     """
+    title = expand(title)  # "Suction curettage (D&C)" also reads "dilation and curettage"
     outside = _PARENS.sub(" ", title)
+    # Only a short term's parentheses rename it ("PEG", "Suction curettage (D&C)"); in a long
+    # one they spell out a part ("... used during transcatheter aortic valve replacement").
+    short = len(tokens(outside)) <= MAX_RENAMED
     inside = [
-        part for part in _PARENS.findall(title) if len(part.split()) >= 2 or outside.isupper()
+        part
+        for part in _PARENS.findall(title)
+        if short and (len(part.split()) >= 2 or outside.isupper())
     ]
     return [outside, *inside, title.replace("(", " ").replace(")", " ")]
 
@@ -183,7 +228,7 @@ def _sub_score(subterms: Iterable[str], words: Words) -> tuple[float, int]:
 def _side_score(side: str, said: str) -> float:
     """A sided subterm against the side the description names."""
     if not said:
-        return 0.0
+        return -SIDE_UNSAID
     return SIDE_MATCH if side == said else -SIDE_CLASH
 
 

@@ -445,7 +445,9 @@ class Words:
 
     def without(self, used: frozenset[str]) -> Words:
         """These words less the stems another character of the code has already used."""
-        return replace(self, stems=self.stems - used) if used else self
+        if not used:
+            return self
+        return replace(self, stems=self.stems - used, derived=self.derived - used)
 
 
 def expand(text: str) -> str:

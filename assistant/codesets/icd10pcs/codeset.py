@@ -1,0 +1,228 @@
+"""ICD-10-PCS behind the CodeSet seam: the CMS tables, definitions and Index of one release."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from assistant.codesets.icd10pcs.build import BuildResult, build
+from assistant.codesets.icd10pcs.definitions import Definitions, parse_definitions
+from assistant.codesets.icd10pcs.index import PcsIndex, parse_index
+from assistant.codesets.icd10pcs.tables import PcsTables, looks_like_pcs, normalize, parse_tables
+from assistant.core.codeset import (
+    CodeHit,
+    CodeInfo,
+    CodeSearch,
+    IngestGroup,
+    Mention,
+    UnknownCodeError,
+    label_of,
+)
+
+if TYPE_CHECKING:
+    from assistant.codesets import LoadContext
+    from assistant.search.backends import SearchBackends
+
+NAME = "icd10pcs"
+TITLE = "ICD-10-PCS"
+# Seven PCS characters (digits and letters but O and I) with a digit among them, written as one
+# token; PCS codes are typed in capitals, so ordinary words are not taken for codes.
+_TOKEN = re.compile(r"(?<![\w.])([0-9A-HJ-NP-Z]{7})(?![\w])")
+DEFINED = (3, 5)  # axes whose definitions an answer quotes: root operation, approach
+
+
+class Icd10pcs:
+    """One ICD-10-PCS release."""
+
+    name = NAME
+    title = TITLE
+    collection = "pcs"
+
+    def __init__(self, tables: PcsTables, definitions: Definitions | None, index: PcsIndex) -> None:
+        self.tables = tables
+        self.definitions = definitions
+        self.index = index
+        self.release = f"FY{tables.version}"
+
+    @property
+    def label(self) -> str:
+        return label_of(self.title, self.release)
+
+    @property
+    def source_label(self) -> str:
+        return f"{self.label} Tables"
+
+    def normalize(self, text: str) -> str | None:
+        code = normalize(text)
+        return code if looks_like_pcs(code) else None
+
+    def info(self, code: str) -> CodeInfo | None:
+        typed = normalize(code)
+        if not looks_like_pcs(typed) or not self.tables.is_valid(typed):
+            return None
+        return CodeInfo(typed, self.tables.describe(typed), True, NAME)
+
+    def details(self, code: str) -> dict[str, Any]:
+        typed = normalize(code)
+        problem = self.tables.validate(typed)
+        if problem:
+            raise UnknownCodeError(
+                typed or code.strip(), self.nearest(typed), self.label, why=problem
+            )
+        axes = self.tables.explain(typed, self.definitions)
+        return {
+            "code": typed,
+            "description": self.tables.describe(typed),
+            "billable": True,
+            "version": self.label,
+            "table": typed[:3],
+            "axes": [
+                {
+                    "position": a.position,
+                    "name": a.name,
+                    "value": a.value,
+                    "label": a.label,
+                    "definition": a.definition,
+                }
+                for a in axes
+            ],
+            "code_set": NAME,
+        }
+
+    def nearest(self, code: str, limit: int = 5) -> list[str]:
+        """Valid codes sharing the longest prefix with the typed one."""
+        typed = normalize(code)
+        for size in range(min(len(typed), 6), 0, -1):
+            near = [c for _, c in zip(range(limit), self.tables.codes(typed[:size]), strict=False)]
+            if near:
+                return near
+        return []
+
+    def complete(
+        self, code: str, context: str | None = None, limit: int | None = None
+    ) -> list[str]:
+        typed = normalize(code)
+        if len(typed) == 7:
+            self.details(typed)  # raises for an invalid code
+            return [typed]
+        if context:
+            built = [c for c in self.build(context).codes if c.startswith(typed)]
+            if built:
+                return built[:limit]
+        codes = list(self.tables.codes(typed))
+        return codes if limit is None else codes[:limit]
+
+    def build(self, question: str, limit: int = 10) -> BuildResult:
+        """Complete codes for a procedure description, axis by axis (see ``build``)."""
+        return build(question, self.tables, self.definitions, self.index, limit)
+
+    def mentions(self, text: str) -> list[Mention]:
+        out = []
+        for match in _TOKEN.finditer(text):
+            token = match.group(1)
+            if not any(c.isdigit() for c in token) or not looks_like_pcs(token):
+                continue
+            valid = self.tables.is_valid(token)
+            out.append(
+                Mention(match.start(1), match.end(1), token, NAME, token if valid else None, valid)
+            )
+        return out
+
+    def brief(self, code: str, context: str | None = None, full: bool = False) -> list[str]:
+        details = self.details(code)
+        lines = ["| # | axis | value | meaning |", "|---|---|---|---|"]
+        lines += [
+            f"| {a['position']} | {a['name']} | {a['value']} | {a['label']} |"
+            for a in details["axes"]
+        ]
+        for a in details["axes"]:
+            if a["position"] in DEFINED and a["definition"]:
+                lines.append(f"- {a['label']} ({a['name'].lower()}): {a['definition']}")
+        return lines
+
+    def ingest_groups(self) -> list[IngestGroup]:
+        return []  # codes are built from the tables in memory, not searched in the store
+
+    def searcher(self, backends: SearchBackends) -> CodeSearch:
+        return PcsSearch(self, backends.k)
+
+
+class PcsSearch:
+    """Codes built from the description (Index, then each axis), as ``CodeHit``s."""
+
+    def __init__(self, codeset: Icd10pcs, k: int = 5) -> None:
+        self.codeset = codeset
+        self.k = k
+
+    def search_codes(self, query: str, k: int | None = None) -> list[CodeHit]:
+        k = k or self.k
+        typed = [m.code for m in self.codeset.mentions(query) if m.code]
+        exact = [self._exact(code) for code in typed]
+        if typed and not re.search(r"[A-Za-z]{3}", _TOKEN.sub(" ", query)):
+            return exact[:k]
+        result = self.codeset.build(query, limit=max(k, 5))
+        open_axes = [
+            {
+                "position": o.position,
+                "name": o.name,
+                "chosen": o.chosen,
+                "options": [list(p) for p in o.options],
+                "note": o.note,
+            }
+            for o in result.open_axes
+        ]
+        index = [{"text": c.text, "codes": c.codes, "line": c.line} for c in result.index_entries]
+        hits = []
+        for rank, cand in enumerate(result.candidates):
+            detail: dict[str, Any] = {
+                "axes": [
+                    {
+                        "position": a.position,
+                        "name": a.name,
+                        "value": a.value,
+                        "label": a.label,
+                        "reason": a.reason,
+                        "settled": a.settled,
+                    }
+                    for a in cand.axes
+                ]
+            }
+            if rank == 0:
+                detail["open_axes"] = open_axes
+                detail["index"] = index
+            hits.append(
+                CodeHit(
+                    code=cand.code,
+                    description=cand.description,
+                    billable=True,
+                    score=round(cand.score, 4),
+                    matched=index[0]["line"] if index and rank == 0 else "",
+                    via=["index", "tables"],
+                    dense=0.0,
+                    code_set=NAME,
+                    detail=detail,
+                )
+            )
+        seen = {h.code for h in exact}
+        return (exact + [h for h in hits if h.code not in seen])[:k]
+
+    def _exact(self, code: str) -> CodeHit:
+        info = self.codeset.info(code)
+        assert info is not None
+        return CodeHit(info.code, info.description, True, 1.0, code, ["exact"], 1.0, NAME)
+
+
+def load(context: LoadContext) -> Icd10pcs | None:
+    """The release among the official files (tables and Index needed, definitions optional)."""
+    tables_path, index_path = context.files.get("pcs-tables"), context.files.get("pcs-index")
+    if tables_path is None or index_path is None:
+        return None
+    tables = context.cache.load("icd10pcs-tables", tables_path, parse_tables)
+    index = context.cache.load("icd10pcs-index", index_path, parse_index)
+    defs_path = context.files.get("pcs-definitions")
+    definitions = (
+        context.cache.load("icd10pcs-definitions", defs_path, parse_definitions)
+        if defs_path
+        else None
+    )
+    return Icd10pcs(tables, definitions, index)
