@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from assistant.codesets.icd10pcs.words import Words, same, stem
+from assistant.codesets.icd10pcs.words import Words, same
 
 OPEN = "Open"
 PERCUTANEOUS = "Percutaneous"
@@ -33,6 +33,8 @@ WEAK = 0.5
 # A label that shares the route but not the scope gets this share of the word's weight
 # ("transurethral" leans to both natural-opening approaches, more to the plain one).
 SHARED = 0.5
+# An endoscopic approach nothing names loses a little to its plain twin (dev-set choice).
+SCOPE_UNSAID = 0.2
 
 _CUES: dict[str, tuple[tuple[str, float], ...]] = {
     PERC_ENDO: (
@@ -156,9 +158,6 @@ def approach_score(label: str, cues: Mapping[str, ApproachCue]) -> tuple[float, 
     if twin and twin.weight * SHARED > score:
         score = twin.weight * SHARED
         reason = ", ".join(twin.words)
+    if not reason and label.endswith("Endoscopic"):
+        score -= SCOPE_UNSAID  # a scope is named when one is used
     return score, reason
-
-
-def stems_of(cue: str) -> str:
-    """The stem a cue word is compared by (for tests and explanations)."""
-    return stem(cue)

@@ -47,6 +47,10 @@ IMAGING = frozenset("BC")
 # knowledge/eval/pcs_dev.jsonl: a full Index code beats a completion that reuses its words).
 SPECIFIC = 0.25
 FIXED = 1.5
+# Change, Removal and Revision act on a device already in place (their definitions): a
+# candidate whose device the description does not name loses this much (dev-set choice).
+ON_DEVICE = frozenset({"Change", "Removal", "Revision"})
+DEVICE_UNSAID = 1.5
 
 
 @dataclass(frozen=True)
@@ -219,7 +223,11 @@ def _complete(
         for combo in _combinations(lead, table, row, evidence):
             code = table.code + "".join(choice.value for choice in combo)
             score = lead.score + bonus + operation.score + sum(choice.score for choice in combo)
-            found.append(_Scored(code, score, combo, operation.reason, row, lead))
+            reason = operation.reason
+            if table.label(3) in ON_DEVICE and not combo[2].settled:
+                score -= DEVICE_UNSAID
+                reason = f"{reason}; no device is named for {table.label(3)}".lstrip("; ")
+            found.append(_Scored(code, score, combo, reason, row, lead))
     return found
 
 

@@ -129,7 +129,9 @@ def _named_main_terms(
         for key, (_, full, used) in named
         if full and len(used) > 1 and any(e.codes or e.see for e in index.lookup(key))
     ]
-    return [item for item in named if not any(item[1][2] < used for used in longer)]
+    return [
+        item for item in named if not (item[1][2] and any(item[1][2] < used for used in longer))
+    ]
 
 
 def _main_score(
