@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakes import SHARED
@@ -513,3 +514,68 @@ def test_real_chunks_are_clean_and_cited(real: tuple[Guidelines, float]) -> None
     first = next(c for c in chunks if c.section == "I.C.1.d.4")
     assert first.citation == "ICD-10-CM Official Guidelines FY2026, Section I.C.1.d.4, p. 24"
     assert first.context.endswith("> 4) Sepsis or severe sepsis with a localized infection")
+
+
+# The FY2026 PDF's bookmarks leave these headings out; the text outline finds them.
+UNBOOKMARKED = {
+    "I.C.4.a.1.a", "I.C.4.a.1.b", "I.C.19.d.1.a", "I.C.19.d.1.b", "I.C.19.d.1.c",
+}  # fmt: skip
+_BOOKMARK = re.compile(
+    r"^(?:Section (?P<section>[IVX]+)\.|Appendix (?P<appendix>[IVX]+)|(?P<upper>[A-Z])\."
+    r"|(?P<num>\d{1,2})\.|(?P<lower>[a-z])\.|(?P<pnum>\d{1,2})\)|\((?P<paren>[a-z]+)\))"
+    r"\s*(?P<title>.*)$"
+)
+
+
+def bookmarks(pdf: Path) -> dict[str, tuple[str, int]]:
+    """Section id -> (title, page) read from the PDF's own bookmarks, nested by their depth.
+
+    A bookmark nested under a sibling of its own label style (FY2026 files "d. Dementia" under
+    "c. Factitious Disorder") is read as that sibling's neighbour. Unlabelled bookmarks (the
+    document title, Appendix I's title) are left out.
+    """
+    from pypdf import PdfReader
+
+    reader = PdfReader(pdf)
+    found: dict[str, tuple[str, int]] = {}
+    stack: list[tuple[int, str, str]] = []  # (depth, id, label style)
+
+    def walk(items: list[Any], depth: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+                continue
+            match = _BOOKMARK.match(" ".join(item.title.split()))
+            if not match:
+                continue
+            style = next(k for k, v in match.groupdict().items() if v and k != "title")
+            while stack and (stack[-1][0] >= depth or stack[-1][2] == style != "paren"):
+                stack.pop()
+            label = match[style]
+            if style in ("section", "appendix"):
+                section_id = label if style == "section" else f"APPENDIX {label}"
+            else:
+                section_id = f"{stack[-1][1]}.{label}"
+            stack.append((depth, section_id, style))
+            page = reader.get_destination_page_number(item)
+            assert page is not None
+            found[section_id] = (match["title"], page + 1)
+
+    walk(reader.outline, 0)
+    return found
+
+
+@pytest.mark.integration
+def test_real_outline_agrees_with_the_pdf_bookmarks(real: tuple[Guidelines, float]) -> None:
+    def squash(text: str) -> str:
+        return re.sub(r"\s+", "", text).lower().rstrip(".:")
+
+    marks = bookmarks(REAL_PDF)
+    assert len(marks) == 490
+    parsed = {s.id: s for s in real[0].sections}
+    assert not [i for i in marks if i not in parsed]
+    assert set(parsed) - set(marks) == {INTRODUCTION, *UNBOOKMARKED}
+    assert not [i for i, (_, page) in marks.items() if parsed[i].page != page]
+    assert not [
+        i for i, (title, _) in marks.items() if title and squash(parsed[i].title) != squash(title)
+    ]
