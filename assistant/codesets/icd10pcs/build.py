@@ -300,10 +300,11 @@ def _open_axes(best: _Scored, tables: PcsTables) -> tuple[OpenAxis, ...]:
     """The characters of the best code nothing in the description decided."""
     found: list[OpenAxis] = []
     for choice, axis in zip(best.choices, best.row.axes, strict=True):
-        fixed = len(best.lead.prefix) >= choice.position
-        if choice.settled or len(axis.labels) < 2 or fixed:
+        if choice.settled or len(axis.labels) < 2:
             continue
         note = f"{choice.reason}: chose {choice.value} {choice.label}"
+        if len(best.lead.prefix) >= choice.position:
+            note += f" as the Index entry gives ({best.lead.entries[-1].citation()})"
         found.append(
             OpenAxis(
                 choice.position,

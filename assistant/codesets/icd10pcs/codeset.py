@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from assistant.codesets.icd10pcs.build import BuildResult, build
@@ -18,6 +19,7 @@ from assistant.core.codeset import (
     UnknownCodeError,
     label_of,
 )
+from assistant.core.vocabulary import Vocabulary, count_roots
 
 if TYPE_CHECKING:
     from assistant.codesets import LoadContext
@@ -37,12 +39,31 @@ class Icd10pcs:
     name = NAME
     title = TITLE
     collection = "pcs"
+    names = re.compile(r"\bicd-?10-?pcs\b|\bpcs\b", re.I)  # how a question names it
 
     def __init__(self, tables: PcsTables, definitions: Definitions | None, index: PcsIndex) -> None:
         self.tables = tables
         self.definitions = definitions
         self.index = index
         self.release = f"FY{tables.version}"
+
+    @cached_property
+    def vocabulary(self) -> Vocabulary:
+        """Index entries, the tables' labels (each once) and the definitions' terms."""
+        texts = [" ".join((e.text, e.see, e.use)) for e in self.index.entries]
+        labels = {
+            label
+            for table in self.tables.tables.values()
+            for axis in (*table.axes, *(a for row in table.rows for a in row.axes))
+            for label in axis.labels.values()
+        }
+        texts += sorted(labels)
+        if self.definitions is not None:
+            for axes in self.definitions.sections.values():
+                for terms in axes.values():
+                    for term in terms.terms:
+                        texts += [*term.titles, *term.includes]
+        return count_roots(texts)
 
     @property
     def label(self) -> str:

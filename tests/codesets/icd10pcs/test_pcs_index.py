@@ -1,0 +1,73 @@
+"""ICD-10-PCS Index: entries with their trails, code prefixes and see/use references."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+from assistant.codesets.icd10pcs.index import PcsIndex, parse_index
+from assistant.codesets.icd10pcs.xmlfile import PcsFileError
+
+FIXTURES = Path(__file__).parents[2] / "data" / "icd10pcs"
+REAL = Path(__file__).parents[4] / "shared" / "data" / "icd10pcs" / "icd10pcs_index_2025.xml"
+
+
+@pytest.fixture(scope="module")
+def index() -> PcsIndex:
+    return parse_index(FIXTURES / "index.xml")
+
+
+def test_see_references_carry_their_code_prefix(index: PcsIndex) -> None:
+    entries = index.lookup("appendectomy")
+    assert [(e.trail, e.see, e.codes) for e in entries] == [
+        (("Appendectomy",), "Excision, Appendix", "0DBJ"),
+        (("Appendectomy",), "Resection, Appendix", "0DTJ"),
+    ]
+    assert entries[1].citation() == "Index: Appendectomy -> see Resection, Appendix 0DTJ"
+
+
+def test_subterms_make_the_trail_and_tables_count_as_prefixes(index: PcsIndex) -> None:
+    (sleeve,) = [e for e in index.lookup("Gastrectomy") if "Vertical (sleeve)" in e.trail]
+    assert sleeve.text == "Gastrectomy, Vertical (sleeve)" and sleeve.codes == "0DB6"
+    (arthroplasty,) = index.lookup("Arthroplasty")
+    assert arthroplasty.codes == "0SR" and arthroplasty.see_trail == ("Replacement", "Lower Joints")
+    knees = list(index.under(("Replacement", "Joint", "Knee")))
+    assert [(e.trail[-1], e.codes) for e in knees] == [("Left", "0SRD"), ("Right", "0SRC")]
+
+
+def test_use_entries_name_the_value_to_use(index: PcsIndex) -> None:
+    (entry,) = index.lookup("Vermiform appendix")
+    assert entry.use == "Appendix" and entry.codes == "" and entry.see == ""
+    assert entry.citation() == "Index: Vermiform appendix -> use Appendix"
+
+
+def test_full_codes_are_kept_whole(index: PcsIndex) -> None:
+    (entry,) = index.lookup("resection")
+    assert entry.trail == ("Resection", "Appendix") and entry.codes == "0DTJ0ZZ"
+    assert "Resection" in index.main_terms()
+
+
+def test_malformed_or_foreign_files_are_one_line_errors() -> None:
+    with pytest.raises(PcsFileError, match=r"malformed\.xml:6:4"):
+        parse_index(FIXTURES / "malformed.xml")
+    with pytest.raises(PcsFileError, match="expected <ICD10PCS.index>"):
+        parse_index(FIXTURES / "definitions.xml")
+
+
+def test_parsed_index_survives_pickling(index: PcsIndex) -> None:
+    again = pickle.loads(pickle.dumps(index))
+    assert again.entries == index.entries
+    assert again.lookup("Appendectomy") == index.lookup("Appendectomy")
+
+
+@pytest.mark.integration
+def test_real_index_leads_appendectomy_to_resection() -> None:
+    if not REAL.exists():
+        pytest.skip(f"CMS index file not found at {REAL} (../shared/data is absent)")
+    real = parse_index(REAL)
+    assert len(real.entries) > 18_000
+    assert {e.codes for e in real.lookup("Appendectomy")} == {"0DBJ", "0DTJ"}
+    assert any(e.codes == "0TJB8ZZ" for e in real.lookup("Cystoscopy"))
+    assert any(e.use == "Drainage Device" for e in real.lookup("Foley catheter"))
