@@ -165,18 +165,24 @@ def _rank(
     return sorted(found.values(), key=lambda s: (-s.score, s.code))
 
 
-def _strongest_by_operation(
-    leads: Sequence[Lead], tables: PcsTables
-) -> dict[str, tuple[float, bool]]:
-    """Root operation or imaging type -> (best lead score into its tables, only looks)."""
-    strongest: dict[str, tuple[float, bool]] = {}
+def _strongest_by_operation(leads: Sequence[Lead], tables: PcsTables) -> list[_Reach]:
+    """How each lead reaches its table: operation, whether it only looks, score, words."""
+    found = []
     for lead in leads:
         table = tables.table(lead.prefix)
         if table is not None:
-            title = table.label(3)
-            best = max(strongest.get(title, (lead.score, False))[0], lead.score)
-            strongest[title] = (best, _looks(table))
-    return strongest
+            found.append(_Reach(table.label(3), _looks(table), lead.score, lead.said))
+    return found
+
+
+@dataclass(frozen=True)
+class _Reach:
+    """One lead's root operation, whether it only looks, its score and the words it took."""
+
+    operation: str
+    looks: bool
+    score: float
+    said: frozenset[str]
 
 
 def _looks(table: PcsTable) -> bool:
@@ -188,7 +194,7 @@ def _operation_score(
     table: PcsTable,
     words: Words,
     cues: dict[str, OperationCue],
-    strongest: dict[str, tuple[float, bool]],
+    strongest: list[_Reach],
 ) -> OperationCue:
     """Evidence for a table's root operation, the reason, and the words that gave it."""
     title = table.label(3)
@@ -200,14 +206,24 @@ def _operation_score(
         score += adjustment
         reasons.append(why)
     if _looks(table):
-        others = [s for s, looks in strongest.values() if not looks]
         said = any(c.used and c.score >= TITLE_SAID for op, c in cues.items() if op != title)
-        if said or (
-            others and max(others) >= INSPECTION_RATIO * strongest.get(title, (0.0, True))[0]
-        ):
+        if said or _serves_another(title, strongest):
             score -= INSPECTION_SAID if said else INSPECTION
             reasons.append(f"the {title.lower()} serves another procedure (guideline B3.11a)")
     return OperationCue(score, "; ".join(reasons), cue.used if cue else frozenset())
+
+
+def _serves_another(title: str, reaches: list[_Reach]) -> bool:
+    """Whether words the look's own leads do not use lead, about as strongly, to another
+    operation ("appendectomy" beside "laparoscopic"; not "exploratory" read twice)."""
+    own = [r for r in reaches if r.operation == title]
+    if not own:
+        return False
+    best = max(own, key=lambda r: r.score)
+    return any(
+        not r.looks and r.score >= INSPECTION_RATIO * best.score and not r.said <= best.said
+        for r in reaches
+    )
 
 
 def _complete(

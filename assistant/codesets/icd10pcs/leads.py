@@ -61,6 +61,7 @@ class Lead:
     entries: tuple[IndexEntry, ...]
     hints: frozenset[str] = field(default_factory=frozenset)  # stems the Index path adds
     exact: bool = False  # every word of every entry on the path is in the description
+    said: frozenset[str] = frozenset()  # the description's stems the path's entries name
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def _relaxed(leads: list[Lead]) -> list[Lead]:
     say (a coder checks the row); the cut lead lets the row's values compete, a step behind.
     """
     return [
-        Lead(lead.prefix[:4], lead.score - RELAX, lead.entries, lead.hints)
+        Lead(lead.prefix[:4], lead.score - RELAX, lead.entries, lead.hints, said=lead.said)
         for lead in leads
         if len(lead.prefix) > 4
     ]
@@ -244,9 +245,9 @@ def _resolve(
     depth: int,
 ) -> list[Lead]:
     """The leads one entry gives: its codes, or those of the entries its ``see`` names."""
-    hints = _hints(path, words)
+    hints = _hints(path, words, index)
     if entry.codes:
-        return [Lead(entry.codes, score, path, hints, exact)]
+        return [Lead(entry.codes, score, path, hints, exact, _said(path, words))]
     if not entry.see or depth >= MAX_DEPTH:
         return []
     target, qualifier = _see_target(entry.see)
@@ -275,16 +276,39 @@ def _see_target(see: str) -> tuple[tuple[str, ...], str]:
     return tuple(part.strip() for part in see.split(",") if part.strip()), qualifier
 
 
-def _hints(path: Iterable[IndexEntry], words: Words) -> frozenset[str]:
-    """Stems the followed entries add: the words of their ``see``, and the subterms of an
-    entry the description named in part ("Gastrectomy, Vertical (sleeve)" adds "vertical"
-    for "sleeve"; "Lavage, Bronchial alveolar, diagnostic" adds "diagnostic")."""
+def _hints(path: Iterable[IndexEntry], words: Words, index: PcsIndex) -> frozenset[str]:
+    """Stems the followed entries add for the characters their codes leave open.
+
+    The words of a ``see`` beyond its root operation; a subterm the description names in
+    part ("Gastrectomy, Vertical (sleeve)" adds "vertical" for "sleeve"); and an unsaid
+    subterm below a said one when it is the only one there, so a property of the term rather
+    than one option among several ("Lavage, Bronchial alveolar, diagnostic" adds
+    "diagnostic"; "..., Epidural Space, Gas" adds nothing).
+    """
     found: set[str] = set()
     for entry in path:
         # The see's first part names the root operation, which no other axis is about.
         for part in _see_target(entry.see)[0][1:] if entry.see else ():
             found.update(content_stems(part))
-        subterms = [content_stems(subterm) for subterm in entry.trail[1:]]
-        if any(words.has(s) for stems in subterms for s in stems):
-            found.update(s for stems in subterms for s in stems)
+        below_said = False
+        for depth, subterm in enumerate(entry.trail[1:], start=1):
+            stems = content_stems(subterm)
+            if any(words.has(s) for s in stems):
+                found.update(stems)
+                below_said = True
+            elif below_said and len(_children(index, entry.trail[:depth])) == 1:
+                found.update(stems)
     return frozenset(found)
+
+
+def _said(path: Iterable[IndexEntry], words: Words) -> frozenset[str]:
+    """The description's stems that the entries of a path name (main terms and subterms)."""
+    stems = {s for entry in path for part in entry.trail for s in content_stems(part)}
+    return frozenset(w for w in words.stems if any(same(s, w) for s in stems))
+
+
+@lru_cache(maxsize=1 << 14)
+def _children(index: PcsIndex, trail: tuple[str, ...]) -> frozenset[str]:
+    """The distinct subterms directly below ``trail`` in the Index."""
+    depth = len(trail)
+    return frozenset(e.trail[depth] for e in index.under(trail) if len(e.trail) > depth)
