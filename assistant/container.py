@@ -94,7 +94,12 @@ class Container:
 
         with self._lock:
             client = self.chroma_client or make_client(self.settings)
-            return VectorStore(client, self.embeddings, prefix=self.settings.collection)
+            return VectorStore(
+                client,
+                self.embeddings,
+                prefix=self.settings.collection,
+                model=self.settings.embedding_model,
+            )
 
     @cached_property
     def lexical(self) -> LexicalIndex:

@@ -38,7 +38,7 @@ class IngestSummary:
         t = self.total
         return (
             f"ingest: {t.added} added, {t.updated} updated, {t.skipped} skipped, "
-            f"{t.removed} removed in {self.seconds:.1f} s"
+            f"{t.removed} removed in {self.seconds:.1f} s ({t.embedded} texts embedded)"
         )
 
 

@@ -22,12 +22,14 @@ class SyncCounts:
     updated: int = 0
     skipped: int = 0
     removed: int = 0
+    embedded: int = 0  # texts sent to the model; the others reused a stored vector
 
     def __iadd__(self, other: SyncCounts) -> SyncCounts:
         self.added += other.added
         self.updated += other.updated
         self.skipped += other.skipped
         self.removed += other.removed
+        self.embedded += other.embedded
         return self
 
 
@@ -57,14 +59,16 @@ def sync(
         skipped=len(records) - len(todo),
         removed=len(stale),
     )
-    if stale:
-        store.delete(collection, stale)
-        lexical.remove(stale)
     bar = tqdm(total=len(todo), desc=f"{group:<12}", unit="rec", disable=not progress or not todo)
     with bar:
         for start in range(0, len(todo), BATCH):
             batch = todo[start : start + BATCH]
-            store.upsert(collection, batch)
+            counts.embedded += store.upsert(collection, batch)
             lexical.put(collection, group, batch)
             bar.update(len(batch))
+    # Stale records go last: their vectors may serve the new ones (an unchanged description
+    # under a new release's id), and a killed run leaves them for the next run to remove.
+    if stale:
+        store.delete(collection, stale)
+        lexical.remove(stale)
     return counts

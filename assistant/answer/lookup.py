@@ -1,12 +1,16 @@
-"""Which code fits a description: the best match with what its notes say, and alternatives."""
+"""Which code fits a description: the best match from the right code set, what its notes say,
+and the alternatives, each with its code set named."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from assistant.answer import router
+from assistant.answer.choose import Choice, choose, unclear
 from assistant.core.answer import Answer, Sources
-from assistant.core.codeset import CodeHit, CodeSet
+from assistant.core.codeset import CodeHit, CodeSearch, CodeSet
 
 if TYPE_CHECKING:
     from assistant.answer.compose import Composer
@@ -15,26 +19,90 @@ if TYPE_CHECKING:
 # (measured on the ICD-10-CM dev set: no correct best match scored below it).
 MIN_DENSE = 0.35
 INDEX_SOURCE = "ICD-10-CM Alphabetic Index"
+AUTO = "auto"
+
+
+@dataclass
+class Found:
+    """The hits for a lookup, the code set each came from, and how the set was chosen."""
+
+    hits: list[CodeHit] = field(default_factory=list)
+    sets: dict[str, CodeSet] = field(default_factory=dict)  # code set name -> code set
+    choices: list[Choice] = field(default_factory=list)
+    unclear: bool = False
+
+    def code_set(self, hit: CodeHit) -> CodeSet:
+        return self.sets[hit.code_set]
+
+
+def find(
+    question: str,
+    codesets: Sequence[CodeSet],
+    searches: Mapping[str, CodeSearch],
+    k: int,
+    codeset: str = AUTO,
+) -> Found:
+    """Codes for a description from ``codeset`` ("auto": the set the question speaks for; when
+    two sets are too close to call, the other's best code is shown second)."""
+    by_name = {cs.name: cs for cs in codesets}
+    if codeset != AUTO:
+        picked = [by_name[codeset]]
+        choices = [Choice(by_name[codeset], 0.0, named=True)]
+    else:
+        choices = choose(question, codesets)
+        picked = [c.code_set for c in choices]
+    found = Found(sets=by_name, choices=choices)
+    primary = _search(searches[picked[0].name], picked[0], question, k)
+    found.hits = primary
+    if codeset == AUTO and unclear(choices):
+        found.unclear = True
+        other = _search(searches[picked[1].name], picked[1], question, 1)
+        if other:
+            found.hits = primary[:1] + other[:1] + primary[1 : k - 1]
+    return found
+
+
+def _search(search: CodeSearch, cs: CodeSet, question: str, k: int) -> list[CodeHit]:
+    hits = search.search_codes(question, k=k)
+    for hit in hits:
+        hit.code_set = hit.code_set or cs.name
+    return hits
 
 
 def lookup(composer: Composer, question: str, decision: router.Route) -> Answer:
-    cs = composer.codesets[0]
-    hits = composer.searches[cs.name].search_codes(question, k=composer.k)
-    if not hits or (hits[0].via != ["exact"] and hits[0].dense < MIN_DENSE):
+    found = find(question, composer.codesets, composer.searches, composer.k)
+    hits = found.hits
+    best_set = found.code_set(hits[0]) if hits else composer.codesets[0]
+    weak = (
+        bool(hits)
+        and hits[0].code_set != "icd10pcs"
+        and "exact" not in hits[0].via
+        and hits[0].dense < MIN_DENSE
+    )
+    if not hits or weak:
         return Answer(
             question,
-            f'I found no {cs.label} code that fits "{question}". Try the '
-            'condition\'s clinical name ("myocardial infarction" rather than a nickname), '
-            'add the site or type, or give a code to look up ("E11.65").',
+            f'I found no {best_set.label} code that fits "{question}". Try the clinical name '
+            '("myocardial infarction" rather than a nickname), add the site or type, or give a '
+            'code to look up ("E11.65").',
             route=router.LOOKUP,
         )
     sources = Sources()
     best = hits[0]
-    lines = [code_line(cs, best, sources, lead=True), *cs.brief(best.code, question)]
+    lines = [code_line(best_set, best, sources, lead=True)]
+    lines += best_set.brief(best.code, question)
+    lines += detail_lines(best, sources)
+    if found.unclear and len({h.code_set for h in hits[:2]}) == 2:
+        second = found.code_set(hits[1])
+        lines.append(
+            f"\nThe question could also be for {second.title}; its best match is listed next. "
+            'Name the code set ("HCPCS", "ICD-10-PCS", "ICD-10-CM") to choose.'
+        )
     if len(hits) > 1:
         lines.append("\nOther candidates:")
-        lines += [f"- {code_line(cs, h, sources)}" for h in hits[1:]]
-    lines.append(f"\nCode set: {cs.label}. Verify against the Tabular List before billing.")
+        lines += [f"- {code_line(found.code_set(h), h, sources)}" for h in hits[1:]]
+    labels = ", ".join(dict.fromkeys(found.code_set(h).label for h in hits))
+    lines.append(f"\nCode set: {labels}. Verify against the official code set before billing.")
     codes = [h.code for h in hits]
     return Answer(
         question,
@@ -42,34 +110,59 @@ def lookup(composer: Composer, question: str, decision: router.Route) -> Answer:
         sources.items,
         codes,
         router.LOOKUP,
-        code_sets=[cs.name] * len(codes),
+        code_sets=[h.code_set for h in hits],
         report=[best.code],
     )
 
 
 def code_line(cs: CodeSet, hit: CodeHit, sources: Sources, lead: bool = False) -> str:
-    """``**E11.65** Type 2 ... (billable) [1]``; the best match also says how it was found."""
+    """``**E11.65** Type 2 ... (ICD-10-CM, billable) [1]``; the best match also says how it was
+    found."""
     n = sources.cite(cs.source_label, hit.code, f"{hit.code} {hit.description}")
     info = cs.info(hit.code)
-    status = "billable" if info is not None and info.billable else "header, not billable"
-    line = f"**{hit.code}** {hit.description} ({status}) [{n}]"
+    status = "billable" if info is not None and info.billable else "not billable on its own"
+    line = f"**{hit.code}** {hit.description} ({cs.title}, {status}) [{n}]"
     if lead:
         line = f"Best match: {line}"
-        if "index" in hit.via and " -> " in hit.matched:
+        if "index" in hit.via and " -> " in hit.matched and cs.name == "icd10cm":
             trail = hit.matched.split(" -> ")[0]
             m = sources.cite(INDEX_SOURCE, trail, hit.matched)
             line += f"\n  found through the index: {hit.matched} [{m}]"
-        elif hit.matched and hit.matched.lower() != hit.description.lower():
+        elif (
+            hit.matched and cs.name != "icd10pcs" and hit.matched.lower() != hit.description.lower()
+        ):
             line += f'\n  matched: "{hit.matched}"'
     return line
+
+
+def detail_lines(hit: CodeHit, sources: Sources) -> list[str]:
+    """What a code set's search adds for the best match: units to bill, modifiers, the axes a
+    procedure description leaves open and the PCS Index entries behind it."""
+    lines: list[str] = []
+    detail = hit.detail
+    if detail.get("advice"):
+        lines.append(f"- Units: {detail['advice']}.")
+    if detail.get("modifiers"):
+        lines.append(f"- Append modifier {', '.join(detail['modifiers'])} for the side named.")
+    for entry in detail.get("index", [])[:2]:
+        m = sources.cite("ICD-10-PCS Index", entry["text"], entry["line"])
+        lines.append(f"- Index: {entry['line']} [{m}]")
+    for axis in detail.get("open_axes", []):
+        options = "; ".join(f"{v} {label}" for v, label in axis["options"])
+        lines.append(
+            f"- The question does not say the {axis['name'].lower()}: {axis['chosen']} was used "
+            f"({axis['note']}). Options: {options}."
+        )
+    return lines
 
 
 def cpt(composer: Composer, question: str, decision: router.Route) -> Answer:
     text = (
         "CPT codes and descriptors are copyrighted by the American Medical Association, so "
-        "medcode does not ship them, and this version cannot yet load a CPT file that your "
-        "organisation licenses; use your licensed CPT book or encoder for CPT. I can help "
-        "with ICD-10-CM diagnosis codes, the Official Guidelines and career questions."
+        "medcode does not ship them. If your organisation licenses CPT, import its descriptor "
+        "file with `medcode ingest --cpt FILE` (a CSV of code and descriptor) and ask again. "
+        "Without it I can answer from HCPCS Level II (supplies, drugs, services), ICD-10-PCS "
+        "(inpatient procedures) and ICD-10-CM (diagnoses)."
     )
     return Answer(question, text, route=router.CPT)
 
@@ -78,8 +171,8 @@ def other_code_set(composer: Composer, question: str, decision: router.Route) ->
     name = "HCPCS Level II" if decision.kind == router.HCPCS else "ICD-10-PCS"
     labels = ", ".join(cs.label for cs in composer.codesets)
     text = (
-        f"{name} is not searchable in this version of medcode; it answers from {labels} "
-        "(diagnoses), the ICD-10-CM Official Guidelines and its career knowledge. Try a "
-        "diagnosis description or a guideline question."
+        f"{name} is not loaded: its official files were not found. Run `medcode download` "
+        "(online), or `medcode ingest --source-dir DIR` with a folder holding them, then ask "
+        f"again. Loaded now: {labels}."
     )
     return Answer(question, text, route=decision.kind)

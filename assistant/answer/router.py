@@ -103,6 +103,10 @@ _QUESTION = re.compile(
 )
 
 
+# Code set registry names -> the route a question naming that set takes when it is not loaded.
+_ROUTE_OF = {"cpt": CPT, "hcpcs": HCPCS, "icd10pcs": PCS}
+
+
 @dataclass
 class Route:
     """Where a question goes, with the codes it names (normalised; possibly invalid) and, for
@@ -161,7 +165,9 @@ def route(question: str, codesets: Sequence[CodeSet]) -> Route:
     )
     wants_code = bool(_LOOKUP_ASK.search(question) or _CPT_NUMBER.search(question))
     if mentions and wants_code and not codes:
-        return Route(mentions, codes, mentions=mentions)
+        # A code set that is loaded is searched; one that is not gets a notice saying why.
+        loaded = mentions in {_ROUTE_OF.get(cs.name) for cs in codesets}
+        return Route(LOOKUP if loaded else mentions, codes, mentions=mentions)
     if len(codes) >= 2 and _PAIR.search(words):
         return Route(CHECK, codes)
     if codes and (_DETAIL.search(words) or not any(ch.isalpha() for ch in words)):

@@ -86,9 +86,12 @@ Loader = Callable[[LoadContext], "CodeSet | None"]
 
 def loaders() -> list[Loader]:
     """One loader per code set, in the order questions try them."""
+    from assistant.codesets.cpt.codeset import load as cpt
+    from assistant.codesets.hcpcs.codeset import load as hcpcs
     from assistant.codesets.icd10cm.codeset import load as icd10cm
+    from assistant.codesets.icd10pcs.codeset import load as icd10pcs
 
-    return [icd10cm]
+    return [icd10cm, icd10pcs, hcpcs, cpt]
 
 
 def load_code_sets(context: LoadContext) -> CodeSets:

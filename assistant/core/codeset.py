@@ -7,11 +7,13 @@ the store and how its codes are searched. Nothing outside ``assistant/codesets/`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from assistant.core.records import Record
+from assistant.core.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
     from assistant.search.backends import SearchBackends
@@ -95,6 +97,7 @@ class CodeSet(Protocol):
     title: str  # "ICD-10-CM"
     release: str  # "FY2026", "January 2026"
     collection: str  # store collection holding its code records
+    names: re.Pattern[str]  # how a question names this code set ("HCPCS", "ICD-10-PCS")
 
     @property
     def label(self) -> str:
@@ -145,6 +148,11 @@ class CodeSet(Protocol):
 
     def searcher(self, backends: SearchBackends) -> CodeSearch:
         """The search that finds this code set's codes, built on the shared backends."""
+        ...
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The word roots of this set's own texts, to tell which set a question is for."""
         ...
 
 

@@ -65,22 +65,26 @@ def eval_lookup(
     container: Container, rows: list[dict[str, Any]], k: int = 5, codeset: str | None = None
 ) -> dict[str, float]:
     """top1, top5 and MRR of a code set's search against expected codes, with warm latency."""
+    from assistant.answer.lookup import find
+
     _require(rows, "query", "code")
-    cs = container.codesets.get(codeset) if codeset else container.codesets[0]
-    if cs is None:
-        raise EvalFileError(f"code set {codeset} is not loaded")
-    retriever = container.search(cs.name)
-    retriever.search_codes("warm up the model and the indexes", k=k)
+    codeset = codeset or "auto"
+    sets, searches = container.codesets, container.searches
+    find("warm up the model and the indexes", sets, searches, k, codeset)
     top1 = topk = rr = 0.0
     invalid = 0
     ms: list[float] = []
     for row in rows:
-        expected = cs.normalize(str(row["code"]))
+        expected = _expected(sets, str(row["code"]))
         started = time.perf_counter()
-        hits = retriever.search_codes(str(row["query"]), k=max(k, 5))
+        found = find(str(row["query"]), sets, searches, max(k, 5), codeset)
         ms.append((time.perf_counter() - started) * 1000)
-        codes = [h.code for h in hits]
-        invalid += sum(1 for c in codes if not ((info := cs.info(c)) and info.billable))
+        codes = [h.code for h in found.hits]
+        invalid += sum(
+            1
+            for h in found.hits
+            if not ((info := found.code_set(h).info(h.code)) and info.billable)
+        )
         if codes[:1] == [expected]:
             top1 += 1
         if expected in codes[:5]:
@@ -89,6 +93,36 @@ def eval_lookup(
             rr += 1 / (codes.index(expected) + 1)
     print(f"guard: {invalid} invalid or non-billable codes among the results", file=sys.stderr)
     return _report(len(rows), {"top1": top1, "top5": topk, "mrr": rr}, ms)
+
+
+def _expected(sets: Any, code: str) -> str:
+    """The canonical spelling of an expected code in whichever loaded set has it."""
+    hit = sets.find(code)
+    return hit[1].code if hit else code.strip().upper()
+
+
+def eval_routing(container: Container, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Share of questions whose first lookup result comes from the code set that holds the
+    expected code, overall and per expected set."""
+    from assistant.answer.lookup import find
+
+    _require(rows, "query", "code")
+    sets, searches = container.codesets, container.searches
+    right: dict[str, list[int]] = {}
+    ms: list[float] = []
+    for row in rows:
+        owner = sets.find(str(row["code"]))
+        if owner is None:
+            raise EvalFileError(f"{row['code']} is in no loaded code set")
+        started = time.perf_counter()
+        found = find(str(row["query"]), sets, searches, 5)
+        ms.append((time.perf_counter() - started) * 1000)
+        first = found.hits[0].code_set if found.hits else ""
+        right.setdefault(owner[0].name, []).append(int(first == owner[0].name))
+    n = sum(len(v) for v in right.values())
+    report: dict[str, Any] = _report(n, {"right_set": sum(sum(v) for v in right.values())}, ms)
+    report["by_set"] = {name: round(sum(v) / len(v), 4) for name, v in sorted(right.items())}
+    return report
 
 
 def _timed_answers(container: Container, questions: list[str]) -> tuple[list[Any], list[float]]:

@@ -15,6 +15,8 @@ from assistant.config import Settings
 from assistant.container import Container
 from assistant.core.codeset import UnknownCodeError
 
+CODESET_CHOICES = ["auto", "icd10cm", "icd10pcs", "hcpcs", "cpt"]
+
 
 class UserError(Exception):
     """Bad input from the user: reported as one line, exit code 2."""
@@ -54,6 +56,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from ingest import run_ingest
 
     container = _container(args)
+    if args.cpt:
+        _import_cpt(container.settings, Path(args.cpt), args.cpt_edition)
     try:
         summary = run_ingest(container, progress=not args.quiet)
     finally:
@@ -65,13 +69,30 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 1 if summary.skipped else 0
 
 
+def _import_cpt(settings: Settings, path: Path, edition: str | None) -> None:
+    """Keep a parsed copy of a licensed CPT file in MEDCODE_HOME for the CPT code set."""
+    from assistant.codesets.cpt.codeset import save_copy
+    from assistant.codesets.cpt.files import read_cpt
+
+    if not path.is_file():
+        raise UserError(f"no CPT file at {path}")
+    data = read_cpt(path, edition)
+    save_copy(settings, data)
+    print(
+        f"cpt: {len(data.codes)} codes imported from {path.name} (licensed; kept in {settings.home})",
+        file=sys.stderr,
+    )
+
+
 def cmd_lookup(args: argparse.Namespace) -> int:
+    from assistant.answer.lookup import find
+
     container = _container(args)
     query = _question(args.text, container.settings)
+    codeset = _codeset(container, args.codeset)
     _require_index(container)
-    cs = container.codesets[0]
-    hits = container.search(cs.name).search_codes(query, k=args.k)
-    if not hits:
+    found = find(query, container.codesets, container.searches, args.k, codeset)
+    if not found.hits:
         _reject_unknown_codes(container, query)
     results = [
         {
@@ -79,10 +100,11 @@ def cmd_lookup(args: argparse.Namespace) -> int:
             "description": h.description,
             "billable": h.billable,
             "score": h.score,
-            "source": cs.source_label,
-            "code_set": h.code_set or cs.name,
+            "source": found.code_set(h).source_label,
+            "code_set": h.code_set,
+            **({"detail": h.detail} if h.detail else {}),
         }
-        for h in hits
+        for h in found.hits
     ]
     lines = [f"{r['code']:<9} {r['description']}" for r in results] or ["no matching code found"]
     _emit({"query": query, "results": results}, args.json, "\n".join(lines))
@@ -199,7 +221,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     rows = runners.read_jsonl(Path(args.file))
     _require_index(container)
     run = {
-        "lookup": lambda: runners.eval_lookup(container, rows, k=args.k),
+        "lookup": lambda: runners.eval_lookup(
+            container, rows, k=args.k, codeset=_codeset(container, args.codeset)
+        ),
+        "routing": lambda: runners.eval_routing(container, rows),
         "guidelines": lambda: runners.eval_guidelines(container, rows),
         "career": lambda: runners.eval_career(container, rows),
     }[args.set]
@@ -214,6 +239,18 @@ def _reject_unknown_codes(container: Container, query: str) -> None:
     codes, _rest = code_tokens(query, container.codesets)
     for code in codes:
         container.codesets.resolve(code)  # raises UnknownCodeError, an input error
+
+
+def _codeset(container: Container, name: str) -> str:
+    """The ``--codeset`` choice, checked against what is loaded."""
+    if name == "auto" or container.codesets.get(name) is not None:
+        return name
+    how = (
+        "import a licensed file with `medcode ingest --cpt FILE`"
+        if name == "cpt"
+        else "run `medcode download`, or `medcode ingest --source-dir DIR` with its files"
+    )
+    raise UserError(f"code set {name} is not loaded; {how}")
 
 
 def _require_index(container: Container) -> None:
@@ -232,11 +269,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="ingest official sources into the local store")
     p.add_argument("--source-dir", help="folder with official files to ingest (offline)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument(
+        "--cpt", metavar="FILE", help="import a licensed CPT file (CSV: code, descriptor)"
+    )
+    p.add_argument(
+        "--cpt-edition", metavar="NAME", help="what to call that CPT release (e.g. 2026)"
+    )
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("lookup", help="find ICD-10-CM codes for a description or a code")
+    p = sub.add_parser("lookup", help="find codes for a description or a code")
     p.add_argument("text")
     p.add_argument("--k", type=int, default=5)
+    p.add_argument("--codeset", choices=CODESET_CHOICES, default="auto")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_lookup)
 
@@ -266,9 +310,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("eval", help="run an evaluation set and print its figures as JSON")
-    p.add_argument("set", choices=["lookup", "guidelines", "career", "notes", "excludes"])
+    p.add_argument(
+        "set", choices=["lookup", "routing", "guidelines", "career", "notes", "excludes"]
+    )
     p.add_argument("file", nargs="?", help="JSON Lines file (lookup, guidelines, career)")
     p.add_argument("--k", type=int, default=5)
+    p.add_argument("--codeset", choices=CODESET_CHOICES, default="auto")
     p.add_argument("--sample", type=int, default=500, help="codes or pairs (notes, excludes)")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_eval)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
+from typing import Any
 
 import chromadb
 from chromadb.api import ClientAPI
@@ -29,13 +31,25 @@ def make_client(settings: Settings) -> ClientAPI:
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
 
-class VectorStore:
-    """One Chroma collection per source kind, behind LangChain's ``Chroma`` wrapper."""
+def text_key(model: str, text: str) -> str:
+    """What a vector depends on: the model and the text. Equal keys can share one vector."""
+    return hashlib.sha256(f"{model}\x1f{text}".encode()).hexdigest()[:32]
 
-    def __init__(self, client: ClientAPI, embeddings: Embeddings, prefix: str = "medcode") -> None:
+
+class VectorStore:
+    """One Chroma collection per source kind, behind LangChain's ``Chroma`` wrapper.
+
+    A text already embedded by the same model (under any id, e.g. an unchanged description in
+    a new release) is not embedded again: its stored vector is reused.
+    """
+
+    def __init__(
+        self, client: ClientAPI, embeddings: Embeddings, prefix: str = "medcode", model: str = ""
+    ) -> None:
         self.client = client
         self.embeddings = embeddings
         self.prefix = prefix
+        self.model = model
         self._stores: dict[str, Chroma] = {}
 
     def collection(self, name: str) -> Chroma:
@@ -48,15 +62,41 @@ class VectorStore:
             )
         return self._stores[name]
 
-    def upsert(self, name: str, records: Sequence[Record]) -> None:
-        """Embed and store records; ids are stable so a re-run replaces rather than duplicates."""
+    def upsert(self, name: str, records: Sequence[Record]) -> int:
+        """Store records, embedding only texts no stored vector has; returns how many texts
+        were embedded. Ids are stable, so a re-run replaces rather than duplicates."""
         if not records:
-            return
-        self.collection(name).add_texts(
-            texts=[r.text for r in records],
-            metadatas=[{**r.metadata, "hash": r.content_hash} for r in records],
+            return 0
+        keys = [text_key(self.model, r.text) for r in records]
+        vectors = self._known(name, set(keys))
+        todo = {k: r.text for k, r in zip(keys, records, strict=True) if k not in vectors}
+        if todo:
+            made = self.embeddings.embed_documents(list(todo.values()))
+            vectors.update(zip(todo, made, strict=True))
+        self.collection(name)._collection.upsert(
             ids=[r.id for r in records],
+            embeddings=[vectors[k] for k in keys],  # type: ignore[arg-type]
+            metadatas=[
+                {**r.metadata, "hash": r.content_hash, "text_key": k}
+                for r, k in zip(records, keys, strict=True)
+            ],
+            documents=[r.text for r in records],
         )
+        return len(todo)
+
+    def _known(self, name: str, keys: set[str]) -> dict[str, list[float]]:
+        """Stored vectors of the given text keys."""
+        where: dict[str, Any] = {"text_key": {"$in": sorted(keys)}}
+        got = self.collection(name).get(where=where, include=["embeddings", "metadatas"])
+        found: dict[str, list[float]] = {}
+        for meta, vec in zip(
+            got["metadatas"] or [],
+            got["embeddings"] if got["embeddings"] is not None else [],
+            strict=False,
+        ):
+            if meta and meta.get("text_key") in keys:
+                found[str(meta["text_key"])] = list(vec)
+        return found
 
     def delete(self, name: str, ids: Sequence[str]) -> None:
         if ids:

@@ -16,9 +16,12 @@ class TermsError(ValueError):
 
 @dataclass(frozen=True)
 class Bridge:
+    """Phrases people say (``say``, matched as ``pattern``) and the wording they mean."""
+
     pattern: re.Pattern[str]
     means: str
     source: str
+    say: tuple[str, ...] = ()
 
 
 def default_terms_path() -> Path:
@@ -39,7 +42,7 @@ def load_terms(path: Path | None = None) -> list[Bridge]:
             raise TermsError(f"{path}: term {number} needs say, means and source")
         words = sorted(entry["say"], key=len, reverse=True)
         pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.I)
-        bridges.append(Bridge(pattern, entry["means"], entry["source"]))
+        bridges.append(Bridge(pattern, entry["means"], entry["source"], tuple(entry["say"])))
     return bridges
 
 

@@ -121,13 +121,17 @@ def test_cpt_question_explains_the_ama_licence(ingested: Container) -> None:
     answer = ingested.ask("CPT for office visit 99213")
     assert answer.route == "cpt"
     assert "American Medical Association" in answer.answer
-    assert "licens" in answer.answer  # says why, and what to use instead
+    assert "medcode ingest --cpt FILE" in answer.answer  # how to add a licensed file
+    assert "HCPCS Level II" in answer.answer  # and what it can do instead
     assert answer.codes == [] and answer.citations == []
 
 
-def test_pcs_question_says_it_is_not_searchable(ingested: Container) -> None:
+def test_a_code_set_that_is_not_loaded_is_named_with_the_command_that_adds_it(
+    ingested: Container,
+) -> None:
     answer = ingested.ask("What is the ICD-10-PCS code for appendectomy?")
-    assert answer.answer.startswith("ICD-10-PCS is not searchable")
+    assert answer.answer.startswith("ICD-10-PCS is not loaded")
+    assert "medcode download" in answer.answer and answer.codes == []
 
 
 def test_guideline_question_without_guidelines_says_they_are_not_ingested(

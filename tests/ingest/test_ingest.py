@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
-from fakes import TABULAR_XML, FakeEmbeddings, make_container, tab_of, write_career, write_tabular
+from fakes import (
+    DATA,
+    TABULAR_XML,
+    FakeEmbeddings,
+    ephemeral_client,
+    make_container,
+    tab_of,
+    write_career,
+    write_tabular,
+)
 
 import ingest.pipeline
 from assistant.codesets.icd10cm.records import code_records
@@ -31,11 +41,11 @@ class CrashingStore(VectorStore):
         self.crash_on = crash_on
         self.upserts = 0
 
-    def upsert(self, name: str, records: Sequence[Record]) -> None:
+    def upsert(self, name: str, records: Sequence[Record]) -> int:
         self.upserts += 1
         if self.upserts == self.crash_on:
             raise Killed("killed during upsert")
-        super().upsert(name, records)
+        return super().upsert(name, records)
 
 
 class CrashingLedger(LexicalIndex):
@@ -212,7 +222,11 @@ def test_ingest_killed_before_the_ledger_is_written_redoes_one_batch(
     summary = run_ingest(container, progress=False)
     codes, career = n_records(container)
     assert summary.total.added == codes + career - 10
-    assert embedder.calls - before == codes + career - 10  # nothing in the ledger re-embedded
+    # Nothing in the ledger is re-embedded, nor the batch that reached Chroma before the kill.
+    texts = {r.text for r in code_records(tab_of(container))} | {
+        r.text for r in career_records(container.settings.knowledge_dir)
+    }
+    assert embedder.calls - before <= len(texts) - 20
     assert container.lexical.count("codes") == codes
     assert_consistent(container)
 
@@ -258,3 +272,28 @@ def test_a_long_section_also_gets_overlapping_window_vectors(career_dir: Path) -
     assert all(r.metadata["alias"] and r.text.startswith("Guide: Long\n") for r in windows)
     assert all(len(r.text) <= len("Guide: Long\n") + PART_CHARS for r in windows)
     assert "Sentence 59" in windows[-1].text and "Sentence 0 " in windows[0].text
+
+
+def test_a_new_release_embeds_only_the_descriptions_that_changed(
+    clean_env: None, tmp_path: Path, career_dir: Path
+) -> None:
+    first = load_tabular(write_tabular(tmp_path / "v1"))
+    client = ephemeral_client()
+    collection = f"t{uuid4().hex[:8]}"
+    old = make_container(tmp_path / "home", first, career_dir, collection, client)
+    run_ingest(old, progress=False)
+    old.close()
+    # The next release: a new version in every id, one title reworded.
+    text = (DATA / "icd10cm" / "tabular_mini.xml").read_text(encoding="utf-8")
+    text = text.replace("<version>2026</version>", "<version>2027</version>").replace(
+        "Acute pharyngitis, unspecified", "Acute pharyngitis, site not specified"
+    )
+    second = load_tabular(write_tabular(tmp_path / "v2", text))
+    new = make_container(tmp_path / "home", second, career_dir, collection, client)
+    embedder = new.embeddings
+    assert isinstance(embedder, FakeEmbeddings)
+    summary = run_ingest(new, progress=False)
+    assert summary.per_source["icd10cm"].added == len(code_records(second))
+    assert summary.total.embedded == 1 == embedder.calls
+    hits = new.search("icd10cm").search_codes("acute pharyngitis site not specified", k=3)
+    assert hits[0].code == "J02.9"

@@ -370,7 +370,10 @@ def test_manifest_names_match_cdc_and_cms_file_names(tmp_path: Path) -> None:
             "fy-2026-icd-10-cm-official-guidelines.pdf",
         ],
         "icd10pcs-tables-2026": ["icd10pcs_tables_2026.xml"],
+        "icd10pcs-definitions-2026": ["icd10pcs_definitions_2026.xml"],
+        "icd10pcs-index-2026": ["icd10pcs_index_2026.xml", "icd10pcs_index_2025.xml"],
         "hcpcs-2026-jan": ["HCPC2026_JAN_ANWEB.xlsx", "hcpcs-2026-jan.csv"],
+        "hcpcs-noc": ["NOC_codes_JUL2025.xlsx", "noc-codes-jul2025.xlsx"],
     }
     sources = load_manifest()
     for source_id, files in names.items():
@@ -380,7 +383,7 @@ def test_manifest_names_match_cdc_and_cms_file_names(tmp_path: Path) -> None:
             (folder / name).touch()
             assert locate(sources, [folder])[source_id] == folder / name, name
     # ...and no entry claims a neighbour's file or last year's release.
-    for name in ["icd10cm-index-2025.xml", "icd10cm-eindex-2025.xml", "icd10pcs_index_2026.xml"]:
+    for name in ["icd10cm-index-2025.xml", "icd10cm-eindex-2025.xml", "icd10pcs_tables_2025.xml"]:
         folder = tmp_path / name
         folder.mkdir()
         (folder / name).touch()
@@ -414,7 +417,10 @@ def test_bundled_manifest_lists_every_official_file() -> None:
         "icd10cm-drug-2026": "drug",
         "icd10cm-guidelines-2026": "guidelines",
         "icd10pcs-tables-2026": "pcs-tables",
+        "icd10pcs-definitions-2026": "pcs-definitions",
+        "icd10pcs-index-2026": "pcs-index",
         "hcpcs-2026-jan": "hcpcs",
+        "hcpcs-noc": "hcpcs-noc",
     }
     for source in sources:
         assert source.url.startswith(("https://ftp.cdc.gov/", "https://www.cms.gov/"))

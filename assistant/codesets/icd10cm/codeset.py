@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from functools import partial
+import re
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,8 @@ from assistant.codesets.icd10cm.syntax import normalize_code
 from assistant.codesets.icd10cm.tabular import CODE_SET, Tabular, bundled_tabular_path, load_tabular
 from assistant.core.codeset import CodeInfo, CodeSearch, IngestGroup, Mention, label_of
 from assistant.core.records import Record
+from assistant.core.vocabulary import Vocabulary, count_roots
+from assistant.text.bridges import load_terms
 
 if TYPE_CHECKING:
     from assistant.codesets import LoadContext
@@ -39,11 +42,25 @@ class Icd10cm:
     name = NAME
     title = CODE_SET
     collection = "codes"
+    # How a question names this code set.
+    names = re.compile(r"\bicd-?10-?cm\b|\bdiagnos(?:is|tic) codes?\b", re.I)
 
-    def __init__(self, tabular: Tabular, files: dict[str, Path] | None = None) -> None:
+    def __init__(
+        self,
+        tabular: Tabular,
+        files: dict[str, Path] | None = None,
+        vocabulary: Vocabulary | None = None,
+    ) -> None:
         self.tabular = tabular
         self.files = dict(files or {})
         self.release = f"FY{tabular.version}"
+        if vocabulary is not None:
+            self.__dict__["vocabulary"] = vocabulary
+
+    @cached_property
+    def vocabulary(self) -> Vocabulary:
+        """Titles and inclusion terms, and the lay words of the wording bridges."""
+        return tabular_vocabulary(self.tabular)
 
     @property
     def label(self) -> str:
@@ -162,10 +179,21 @@ def _index(path: Path, kind: str) -> list[Record]:
     return records.index_records(path, kind)[0]
 
 
+def tabular_vocabulary(tabular: Tabular) -> Vocabulary:
+    """The roots of every title and inclusion term, and of the lay phrases bridged to them."""
+    texts = [n.description for n in tabular.codes()]
+    texts += [t for n in tabular.codes() for t in n.notes.get("inclusion_terms", [])]
+    texts += [say for bridge in load_terms() for say in bridge.say]
+    return count_roots(texts)
+
+
 def load(context: LoadContext) -> Icd10cm:
     """The configured tabular XML, else one among the official files, else the FY2026 release
     bundled with simple-icd-10-cm; parsed once and cached."""
     path = context.settings.tabular_xml or context.files.get("tabular") or bundled_tabular_path()
     tabular = context.cache.load("icd10cm-tabular", path, load_tabular)
+    vocabulary = context.cache.load(
+        "icd10cm-vocabulary", path, lambda _: tabular_vocabulary(tabular)
+    )
     kinds = ("guidelines", *INDEX_KINDS)
-    return Icd10cm(tabular, {k: p for k, p in context.files.items() if k in kinds})
+    return Icd10cm(tabular, {k: p for k, p in context.files.items() if k in kinds}, vocabulary)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from itertools import zip_longest
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -17,10 +15,10 @@ from assistant.codesets.icd10cm.seventh import complete, encounter_from_text, wi
 from assistant.codesets.icd10cm.syntax import CODE_TOKEN, compact, normalize_code
 from assistant.codesets.icd10cm.tabular import Tabular
 from assistant.core.codeset import CodeHit
-from assistant.core.records import key_of
+from assistant.search.hybrid import fill_similarity, gather, interleave
 from assistant.search.lexical import LexicalIndex
 from assistant.search.rerank import rescore
-from assistant.search.vectors import VectorStore, dot
+from assistant.search.vectors import VectorStore
 from assistant.text.bridges import Bridge, expand, substitute
 
 POOL = 50  # candidate codes re-scored per query
@@ -99,26 +97,14 @@ class HybridRetriever(BaseRetriever):
         text = without_visit(typed) or typed
         expanded = expand(text, self.bridges)
         vector = self.store.embeddings.embed_query(expanded)
-        similarity: dict[str, float] = {}
-        matched: dict[str, str] = {}
-        via: dict[str, set[str]] = defaultdict(set)
-        dense_order: list[str] = []
-        for doc, score in self.store.search("codes", vector, self.depth):
-            code = str(doc.metadata["code"])
-            if code not in similarity:
-                dense_order.append(code)
-                matched[code] = doc.page_content
-            similarity[code] = max(similarity.get(code, 0.0), score)
-            via[code].add("dense")
         substituted = substitute(text, self.bridges)
-        lexical_order, bm25 = self._lexical(
-            [expanded] + ([substituted] if substituted != expanded else []), matched, via
+        found = gather(
+            self.store, self.lexical, "codes", vector, [expanded, substituted], self.depth
         )
+        similarity, matched, via, bm25 = found.similarity, found.matched, found.via, found.bm25
         index_order = self._index_candidates(vector, similarity, matched, via)
-        pool = self._pool(_interleave(dense_order, index_order), lexical_order)
-        missing = [c for c in pool if c not in similarity]
-        for code, vec in self.store.vectors("codes", [self.record_id(c) for c in missing]).items():
-            similarity[key_of(code)] = dot(vec, vector)
+        pool = self._pool(interleave(found.dense_order, index_order), found.lexical_order)
+        fill_similarity(found, pool, self.store, "codes", vector, self.record_id)
         scored = []
         # A title is read against the words as typed, as bridged, and with the lay phrases
         # replaced by their ICD-10-CM wording, whichever fits it best.
@@ -163,29 +149,6 @@ class HybridRetriever(BaseRetriever):
                 break
         return (hits + later)[:k]
 
-    def _lexical(
-        self, queries: list[str], matched: dict[str, str], via: dict[str, set[str]]
-    ) -> tuple[list[str], dict[str, float]]:
-        """BM25 candidates for each wording of the query, in order, with each code's best
-        score relative to the top score of its own search."""
-        order: list[str] = []
-        best: dict[str, float] = {}
-        for query in queries:
-            found = self.lexical.search("codes", query, self.depth)
-            records = self.lexical.get([rid for rid, _ in found])
-            top = max((rank for _, rank in found), default=1.0) or 1.0
-            for rid, rank in found:
-                rec = records.get(rid)
-                if rec is None:
-                    continue
-                code = str(rec.metadata["code"])
-                if code not in order:
-                    order.append(code)
-                    matched.setdefault(code, rec.text)
-                best[code] = max(best.get(code, 0.0), rank / top)
-                via[code].add("lexical")
-        return order, best
-
     def _index_candidates(
         self,
         vector: list[float],
@@ -229,7 +192,7 @@ class HybridRetriever(BaseRetriever):
             if code not in pool and len(pool) < POOL:
                 pool.append(code)
 
-        for code in _interleave(dense, lexical):
+        for code in interleave(dense, lexical):
             if self._leaf(code):
                 add(code)
         for code in dense[:HEADERS] + lexical[:HEADERS]:
@@ -241,15 +204,6 @@ class HybridRetriever(BaseRetriever):
     def _leaf(self, code: str) -> bool:
         node = self.tabular.node(code)
         return node is not None and not node.children
-
-
-def _interleave(a: list[str], b: list[str]) -> list[str]:
-    out: list[str] = []
-    for pair in zip_longest(a, b):
-        for code in pair:
-            if code is not None and code not in out:
-                out.append(code)
-    return out
 
 
 def _has_words(text: str) -> bool:

@@ -1,0 +1,106 @@
+"""Finding HCPCS Level II codes for a biller's words: supplies, equipment, drugs by dose.
+
+On top of the flat hybrid search, a biller's checks: brand names read as their generic drug
+and lay supply words as the descriptor's wording; the dose against the descriptor's billing
+unit (with the units to bill); the route; not-otherwise-classified codes only when nothing
+specific fits; modifiers only when the question asks for one, else named beside the item.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from assistant.codesets.hcpcs import dose
+from assistant.codesets.hcpcs.modifiers import modifiers_named
+from assistant.codesets.hcpcs.words import read_item
+from assistant.core.codeset import CodeHit
+from assistant.search.flat import FlatCodeSearch
+from assistant.sources.packaged import knowledge_file
+from assistant.text.bridges import Bridge, expand, load_terms
+
+if TYPE_CHECKING:
+    from assistant.codesets.hcpcs.codeset import Hcpcs
+    from assistant.search.backends import SearchBackends
+
+# Dose agreement: the fit score (0 mismatch .. 1 exact, 0.5 when nothing can be judged) is
+# centred on 0.5 and weighted so an exact billing unit outweighs a small cosine difference
+# between two strengths of one drug; tuned on knowledge/eval/hcpcs_dev.jsonl.
+DOSE_WEIGHT = 0.3
+ROUTE_WEIGHT = 0.1  # a stated route the descriptor contradicts ("oral" for an injection)
+NOC_PENALTY = 0.1  # "not otherwise classified" only when no specific code fits (CMS NOC list)
+MODIFIER_PENALTY = 0.5  # a modifier is never the answer to a question about an item
+_ASKS_MODIFIER = re.compile(r"\bmodifiers?\b|\bmod\b", re.I)
+_ASKS_UNLISTED = re.compile(r"\bnot otherwise|\bnoc\b|\bunlisted\b|\bunclassified\b", re.I)
+
+
+class HcpcsSearch(FlatCodeSearch):
+    """The search behind ``Hcpcs.searcher``."""
+
+    codeset: Hcpcs
+
+    def __init__(self, codeset: Hcpcs, backends: SearchBackends) -> None:
+        super().__init__(codeset, backends, codeset.version_key)
+
+    @cached_property
+    def brands(self) -> list[Bridge]:
+        return load_terms(knowledge_file("hcpcs", "brands.toml"))
+
+    def search_codes(self, query: str, k: int | None = None) -> list[CodeHit]:
+        k = k or self.k
+        modifiers = self.codeset.data.modifiers
+        named = [h for h in modifiers_named(query) if h.modifier in modifiers]
+        asks = bool(_ASKS_MODIFIER.search(query))
+        hits = super().search_codes(query, k)
+        if asks and named:  # "which modifier for the right side?": the modifier itself
+            first = [
+                self.hit(
+                    h.modifier,
+                    modifiers[h.modifier].long,
+                    1.0,
+                    ["modifier-words"],
+                    h.said,
+                    1.0,
+                    query,
+                )
+                for h in named
+            ]
+            return (first + [h for h in hits if h.code not in {f.code for f in first}])[:k]
+        if named and hits and hits[0].billable:  # an item on one side: the modifier goes with it
+            hits[0].detail["modifiers"] = [h.modifier for h in named]
+        return hits
+
+    def reading(self, words: str) -> str:
+        return expand(read_item(words).text, self.brands)
+
+    def wordings(self, text: str) -> list[str]:
+        return [text, dose.read_drug(text).words]
+
+    def adjust(self, text: str, code: str, title: str) -> float:
+        entry = self.codeset.data.get(code)
+        if entry is None:
+            return 0.0
+        drug = dose.read_drug(text)
+        score = 0.0
+        if drug.doses:
+            score += DOSE_WEIGHT * (dose.dose_fit(text, title).score - dose.NO_DOSE)
+        if dose.route_agreement(drug.routes, dose.descriptor_routes(title)) == "conflict":
+            score -= ROUTE_WEIGHT
+        if entry.noc and not _ASKS_UNLISTED.search(text):
+            score -= NOC_PENALTY
+        if entry.kind == "modifier" and not _ASKS_MODIFIER.search(text):
+            score -= MODIFIER_PENALTY
+        return score
+
+    def detail(self, text: str, code: str) -> dict[str, Any]:
+        entry = self.codeset.data.get(code)
+        if entry is None:
+            return {}
+        out: dict[str, Any] = {"short_description": entry.short, "kind": entry.kind}
+        if dose.query_doses(text):
+            fit = dose.dose_fit(text, entry.long)
+            if fit.fits and fit.units:
+                out["units"] = fit.units
+                out["advice"] = fit.advice(entry.code)
+        return out
