@@ -58,6 +58,7 @@ class Evidence:
     approach: Mapping[str, ApproachCue]
     definitions: Definitions | None
     prevalence: Mapping[tuple[str, int, str], float]
+    part_sided: bool = True  # the row's body parts carry the side (else a qualifier may)
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,9 @@ def _choice(table: PcsTable, axis: Axis, value: str, label: str, evidence: Evide
     score, reasons, used = _label_score(label, evidence)
     extra, extra_used = _extras(table, axis, label, evidence, reasons)
     score += extra
-    if axis.position == 4 and axis.title in _SITE_TITLES:
+    if (axis.position == 4 and axis.title in _SITE_TITLES) or (
+        axis.position == 7 and not evidence.part_sided
+    ):
         score += _side(label, evidence.words.side, reasons)
     reason = "; ".join(reasons)
     return _finish(axis, value, label, score + prior, reason, "", used | extra_used)
@@ -200,6 +203,10 @@ def _extras(
         score += INCLUDED + WORD * len(content_stems(included))
         reasons.append(f"the Definitions include {included!r} in {label}")
         used = frozenset(w for s in content_stems(included) for w in words.stems if same(s, w))
+    aggregate = _aggregated(table, axis, label, evidence)
+    if aggregate:
+        score += INCLUDED
+        reasons.append(f"the Definitions report {aggregate!r} as {label} here")
     for hint in evidence.uses:
         if scope_of(hint.label).label.casefold() == label.casefold():
             score += USE
@@ -222,6 +229,25 @@ def _included(table: PcsTable, axis: Axis, label: str, evidence: Evidence) -> st
         if stems and all(evidence.words.has(s, derived=False) for s in stems):
             best = max(best, phrase, key=len)
     return best
+
+
+def _aggregated(table: PcsTable, axis: Axis, label: str, evidence: Evidence) -> str:
+    """A specific device the description names that the device aggregation table reports as
+    ``label`` in this table ("Pacemaker, Dual Chamber" as Cardiac Rhythm Related Device)."""
+    if axis.position != 6 or evidence.definitions is None:
+        return ""
+    offered = set(axis.labels.values())
+    for aggregate in evidence.definitions.aggregates:
+        if aggregate.parent != label or table.label(2) not in aggregate.body_systems:
+            continue
+        if aggregate.device in offered:  # the row has the specific value itself
+            continue
+        if aggregate.operation not in ("All applicable", table.label(3)):
+            continue
+        stems = content_stems(aggregate.device)
+        if stems and all(evidence.words.has(s) for s in stems):
+            return aggregate.device
+    return ""
 
 
 def _side(label: str, said: str, reasons: list[str]) -> float:

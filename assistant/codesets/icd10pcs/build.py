@@ -25,7 +25,7 @@ from assistant.codesets.icd10pcs.operations import (
     operation_cues,
 )
 from assistant.codesets.icd10pcs.tables import PcsRow, PcsTable, PcsTables
-from assistant.codesets.icd10pcs.words import Words, analyse
+from assistant.codesets.icd10pcs.words import SIDE_WORDS, Words, analyse, tokens
 
 DEFAULT_LIMIT = 10
 # Leads completed, best first, and values kept per axis: chosen on knowledge/eval/pcs_dev.jsonl
@@ -269,6 +269,8 @@ def _combinations(
 
     combos: list[tuple[Choice, ...]] = []
     words = evidence.words
+    sided = any(t in SIDE_WORDS for label in row.axes[0].labels.values() for t in tokens(label))
+    evidence = replace(evidence, part_sided=sided)
     approaches = top(5, words)
     for part in top(4, words):
         after_part = words.without(part.used)

@@ -33,7 +33,8 @@ from assistant.codesets.icd10pcs.words import (
 # half of one it has, so a more specific entry wins only when its extra words are said.
 MAIN_FULL = 3.0
 MAIN_WORD = 0.5
-MAIN_DERIVED = 0.6  # share for a main-term word read from word parts or synonyms ("shunt")
+MAIN_DERIVED = 0.6
+HEAD_SHARE = 0.8  # a main term named only by the part before its comma  # share for a main-term word read from word parts or synonyms ("shunt")
 SUB_WORD = 1.0
 SUB_DERIVED = 0.6  # a subterm word found only through word parts or synonyms
 SUB_MISSING = 0.6
@@ -154,6 +155,10 @@ def _main_score(
             score = MAIN_FULL * coverage + MAIN_WORD * weight
             if score > best:
                 best, full, used = score, named == len(stems), frozenset(said)
+    head = content_stems(_head_of(title))
+    if head and best == 0 and all(words.has(s, derived=False) for s in head):
+        said = [w for s in head for w in words.stems if same(s, w)]
+        best, used = HEAD_SHARE * (MAIN_FULL + MAIN_WORD * len(head)), frozenset(said)
     return best, full, used
 
 
@@ -197,6 +202,12 @@ def _alternatives(title: str) -> list[str]:
         if short and (len(part.split()) >= 2 or outside.isupper())
     ]
     return [outside, *inside, title.replace("(", " ").replace(")", " ")]
+
+
+def _head_of(title: str) -> str:
+    """The part of a main term before its comma ("Polypectomy" of "Polypectomy,
+    gastrointestinal"), which names it with less precision ("" when there is none)."""
+    return title.split(",")[0] if "," in title else ""
 
 
 def _sub_score(subterms: Iterable[str], words: Words) -> tuple[float, int]:

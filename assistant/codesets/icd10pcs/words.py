@@ -145,6 +145,8 @@ ABBREVIATIONS: tuple[tuple[str, str], ...] = (
     (r"lll", "left lower lobe"),
     (r"lul", "left upper lobe"),
     (r"foley", "foley indwelling urethral catheter"),
+    (r"mri", "magnetic resonance imaging"),
+    (r"ct", "computerized tomography"),
 )
 _ABBREVIATION = [(re.compile(rf"(?<![\w-])(?:{p})(?![\w-])", re.I), r) for p, r in ABBREVIATIONS]
 
@@ -225,6 +227,14 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "dialysis": ("filtration", "urinary"),
     "hemodialysis": ("filtration", "urinary"),
     "heart": ("cardiac",),
+    # A tube, catheter or drain left in place is a device (a drain one for drainage).
+    "tube": ("device",),
+    "catheter": ("device",),
+    "drain": ("drainage", "device"),
+    "femoral": ("femur",),
+    "thigh": ("upper", "leg"),
+    "forearm": ("lower", "arm"),
+    "shin": ("lower", "leg"),
 }
 
 # Combining forms of compound terms -> the anatomy words they stand for (textbook roots).
@@ -359,11 +369,11 @@ def same(a: str, b: str) -> bool:
     if a == b:
         return True
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    return (
-        len(short) >= MIN_PREFIX
-        and long_.startswith(short)
-        and len(long_) - len(short) <= MAX_EXTRA
-    )
+    if not long_.startswith(short):
+        return False
+    extra = len(long_) - len(short)
+    # Four-letter stems ("uret" of ureter, "ulna") take only a two-letter ending ("ureter").
+    return (len(short) >= MIN_PREFIX and extra <= MAX_EXTRA) or (len(short) == 4 and extra <= 2)
 
 
 def tokens(text: str) -> list[str]:
