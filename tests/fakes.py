@@ -165,3 +165,26 @@ def tab_of(container: Container) -> Tabular:
     cs = container.codesets.get("icd10cm")
     assert isinstance(cs, Icd10cm)
     return cs.tabular
+
+
+def all_sets(tab: Tabular) -> CodeSets:
+    """ICD-10-CM (the mini tabular), ICD-10-PCS and HCPCS Level II from the test fixtures."""
+    from assistant.codesets.hcpcs.codeset import Hcpcs
+    from assistant.codesets.hcpcs.files import read_release
+    from assistant.codesets.icd10pcs.codeset import Icd10pcs
+    from assistant.codesets.icd10pcs.definitions import parse_definitions
+    from assistant.codesets.icd10pcs.index import parse_index
+    from assistant.codesets.icd10pcs.tables import parse_tables
+
+    pcs = DATA / "icd10pcs"
+    return CodeSets(
+        [
+            Icd10cm(tab),
+            Icd10pcs(
+                parse_tables(pcs / "tables.xml"),
+                parse_definitions(pcs / "definitions.xml"),
+                parse_index(pcs / "index.xml"),
+            ),
+            Hcpcs(read_release(DATA / "hcpcs" / "hcpcs-2026-jan-sample.csv")),
+        ]
+    )

@@ -82,10 +82,10 @@ def test_the_installed_wheel_answers_from_any_folder(wheel: Path, tmp_path: Path
         "import assistant, json; from assistant.interfaces.cli import main; "
         "from assistant.sources.manifest import load_manifest; "
         "from assistant.config import Settings; "
-        "assert assistant.__file__.startswith(%r), assistant.__file__; "
+        f"assert assistant.__file__.startswith({str(target)!r}), assistant.__file__; "
         "assert (Settings().knowledge_dir / 'certifications.md').is_file(); "
         "assert load_manifest(); raise SystemExit(main(['code', 'E11.65', '--json']))"
-    ) % str(target)
+    )
     done = subprocess.run(
         [sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True
     )

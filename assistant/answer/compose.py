@@ -67,9 +67,12 @@ class Composer:
             router.GUIDELINE: self.guidelines.search(question, 3, vector),
             router.CAREER: self.career.search(question, 3, vector),
         }
-        primary = self.codesets[0].collection
         best = {
-            router.LOOKUP: max((s for _, s in self.store.search(primary, vector, 3)), default=0.0),
+            # The closest code record of any code set: a supply or a procedure is a lookup too.
+            router.LOOKUP: max(
+                (s for cs in self.codesets for _, s in self.store.search(cs.collection, vector, 3)),
+                default=0.0,
+            ),
             **{
                 kind: max((p.dense for p in found), default=0.0)
                 for kind, found in decision.passages.items()

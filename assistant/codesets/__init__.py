@@ -73,6 +73,7 @@ class CodeSets(Sequence[CodeSet]):
             return found
         for cs in self._items:
             if cs.normalize(code) is not None:
+                cs.details(code)  # raises the set's own error, naming what is wrong
                 raise UnknownCodeError(
                     cs.normalize(code) or code.strip(), cs.nearest(code), cs.label
                 )

@@ -48,7 +48,7 @@ class Hcpcs:
     name = NAME
     title = TITLE
     collection = COLLECTION
-    names = re.compile(r"\bhcpcs\b|\blevel ii\b", re.I)  # how a question names it
+    names = re.compile(r"\bhcpcs\b|\blevel ii\b|\bmodifiers?\b", re.I)  # how a question names it
 
     def __init__(self, release: Release) -> None:
         self.data = release

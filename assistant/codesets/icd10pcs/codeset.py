@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 from assistant.codesets.icd10pcs.build import BuildResult, build
@@ -19,6 +20,7 @@ from assistant.core.codeset import (
     UnknownCodeError,
     label_of,
 )
+from assistant.core.records import Record, Scalar, record_id
 from assistant.core.vocabulary import Vocabulary, count_roots
 
 if TYPE_CHECKING:
@@ -87,9 +89,8 @@ class Icd10pcs:
         typed = normalize(code)
         problem = self.tables.validate(typed)
         if problem:
-            raise UnknownCodeError(
-                typed or code.strip(), self.nearest(typed), self.label, why=problem
-            )
+            why = problem.split(": ", 1)[-1]  # the message names the code itself first
+            raise UnknownCodeError(typed or code.strip(), self.nearest(typed), self.label, why=why)
         axes = self.tables.explain(typed, self.definitions)
         return {
             "code": typed,
@@ -162,7 +163,9 @@ class Icd10pcs:
         return lines
 
     def ingest_groups(self) -> list[IngestGroup]:
-        return []  # codes are built from the tables in memory, not searched in the store
+        """The Index entries: codes are built from the tables in memory, but the entries tell
+        how close a question is to a procedure when routing an open question."""
+        return [IngestGroup(NAME, self.collection, partial(index_records, self.index))]
 
     def searcher(self, backends: SearchBackends) -> CodeSearch:
         return PcsSearch(self, backends.k)
@@ -231,6 +234,31 @@ class PcsSearch:
         info = self.codeset.info(code)
         assert info is not None
         return CodeHit(info.code, info.description, True, 1.0, code, ["exact"], 1.0, NAME)
+
+
+def index_records(index: PcsIndex) -> list[Record]:
+    """One record per Index entry that leads somewhere (a code, a see or a use reference)."""
+    out: list[Record] = []
+    seen: set[str] = set()
+    for entry in index.entries:
+        text = " ".join(part for part in (entry.text, entry.see, entry.use) if part)
+        key = hashlib.sha1(
+            f"{entry.text}|{entry.codes}|{entry.see}|{entry.use}".encode()
+        ).hexdigest()[:16]
+        if key in seen:
+            continue
+        seen.add(key)
+        meta: dict[str, Scalar] = {
+            "kind": "index",
+            "code_set": NAME,
+            "code": entry.codes,
+            "ref": entry.text,
+            "citation": entry.citation(),
+            "source": f"{TITLE} Index FY{index.version}",
+            "version": f"FY{index.version}",
+        }
+        out.append(Record(id=record_id(NAME, index.version, key), text=text, metadata=meta))
+    return out
 
 
 def load(context: LoadContext) -> Icd10pcs | None:

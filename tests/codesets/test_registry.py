@@ -1,0 +1,100 @@
+"""Several code sets at once: which set a code belongs to, the guard over all of them, and the
+code set a question is for."""
+
+from __future__ import annotations
+
+import pytest
+from fakes import all_sets, write_tabular
+
+from assistant.answer.choose import choose
+from assistant.answer.guard import guard
+from assistant.codesets import CodeSets
+from assistant.codesets.icd10cm.tabular import load_tabular
+from assistant.core.codeset import UnknownCodeError
+
+
+@pytest.fixture(scope="module")
+def sets(tmp_path_factory: pytest.TempPathFactory) -> CodeSets:
+    return all_sets(load_tabular(write_tabular(tmp_path_factory.mktemp("xml"))))
+
+
+@pytest.mark.parametrize(
+    ("typed", "name", "code"),
+    [
+        ("e1165", "icd10cm", "E11.65"),
+        ("0dtj4zz", "icd10pcs", "0DTJ4ZZ"),
+        (" J0696 ", "hcpcs", "J0696"),
+        ("rt", "hcpcs", "RT"),
+    ],
+)
+def test_a_typed_code_is_found_in_its_own_code_set(
+    sets: CodeSets, typed: str, name: str, code: str
+) -> None:
+    cs, info = sets.resolve(typed)
+    assert (cs.name, info.code) == (name, code)
+
+
+def test_an_invalid_code_is_reported_by_the_code_set_whose_form_it_has(sets: CodeSets) -> None:
+    with pytest.raises(
+        UnknownCodeError,
+        match=r"^0DTJ4ZX is not a valid ICD-10-PCS FY\d+ code: qualifier X does not exist",
+    ):
+        sets.resolve("0DTJ4ZX")
+    with pytest.raises(
+        UnknownCodeError,
+        match=r"^E11\.99 is not a valid ICD-10-CM FY\d+ code; nearest valid codes: E11\.9",
+    ):
+        sets.resolve("E11.99")
+    with pytest.raises(UnknownCodeError, match="none of these code sets"):
+        sets.resolve("hello")
+
+
+def test_pcs_details_explain_every_axis_with_its_definition(sets: CodeSets) -> None:
+    cs, _ = sets.resolve("0DTJ4ZZ")
+    details = cs.details("0DTJ4ZZ")
+    assert details["description"] == "Resection of Appendix, Percutaneous Endoscopic Approach"
+    assert [a["position"] for a in details["axes"]] == list(range(1, 8))
+    approach = details["axes"][4]
+    assert (approach["name"], approach["value"], approach["label"]) == (
+        "Approach",
+        "4",
+        "Percutaneous Endoscopic",
+    )
+    assert approach["definition"]
+    assert details["axes"][2]["definition"].startswith("Cutting out or off")
+
+
+def test_hcpcs_details_give_both_descriptions_and_the_release(sets: CodeSets) -> None:
+    cs, _ = sets.resolve("J0696")
+    details = cs.details("J0696")
+    assert details["short_description"] == "Ceftriaxone sodium injection"
+    assert details["description"] == "Injection, ceftriaxone sodium, per 250 mg"
+    assert details["release"] == "HCPCS Level II, January 2026"
+
+
+def test_the_guard_checks_codes_of_every_set_and_names_the_set_of_an_invalid_one(
+    sets: CodeSets,
+) -> None:
+    text = "Report 0DTJ4ZZ, bill J0696 x2 with E11.65; not 0DTJ4ZX nor E11.99."
+    result = guard(text, sets)
+    assert result.invalid == ["0DTJ4ZX", "E11.99"]
+    assert "0DTJ4ZX [not a valid ICD-10-PCS code]" in result.text
+    assert "E11.99 [not a valid ICD-10-CM code]" in result.text
+    assert result.code_sets == {"0DTJ4ZZ": "icd10pcs", "J0696": "hcpcs", "E11.65": "icd10cm"}
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("standard wheelchair with fixed arms", "hcpcs"),
+        ("ceftriaxone 500 mg", "hcpcs"),
+        ("resection of the appendix", "icd10pcs"),
+        ("type 2 diabetes with hyperglycemia", "icd10cm"),
+        ("HCPCS code for diabetes test strips", "hcpcs"),
+        ("ICD-10-PCS code for stomach excision", "icd10pcs"),
+    ],
+)
+def test_a_question_goes_to_the_code_set_whose_language_it_speaks(
+    sets: CodeSets, question: str, name: str
+) -> None:
+    assert choose(question, sets)[0].code_set.name == name
