@@ -99,7 +99,17 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         ("biops", WEAK),
         ("pin", WEAK),
     ),
-    OPEN: (("open", STRONG), ("incis", WEAK), ("cutdown", STRONG), ("explor", WEAK)),
+    OPEN: (
+        ("open", STRONG),
+        ("incis", WEAK),
+        ("cutdown", STRONG),
+        ("explor", WEAK),
+        ("laparotom", STRONG),
+        ("thoracotom", STRONG),
+        ("sternotom", STRONG),
+        ("craniotom", STRONG),
+        ("arthrotom", STRONG),
+    ),
     EXTERNAL: (
         ("extern", STRONG),
         ("close", STRONG),
@@ -109,7 +119,9 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
     ),
 }
 # Suffixes that name a route: an -otomy opens the body part, a -centesis punctures it.
-_SUFFIX_CUES = {"otomy": (OPEN, STRONG), "tomy": (OPEN, WEAK), "centesis": (PERCUTANEOUS, STRONG)}
+# A -centesis punctures; an -otomy cuts into the part, usually but not always openly
+# ("percutaneous nephrolithotomy"), so only the body-wall incisions below settle Open.
+_SUFFIX_CUES = {"otomy": (OPEN, WEAK), "tomy": (OPEN, WEAK), "centesis": (PERCUTANEOUS, STRONG)}
 # Endoscopic labels share the route of their plain twin.
 _TWINS = {NATURAL_ENDO: NATURAL, NATURAL: NATURAL_ENDO, PERC_ENDO: PERCUTANEOUS}
 

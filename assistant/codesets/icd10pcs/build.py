@@ -25,7 +25,7 @@ from assistant.codesets.icd10pcs.operations import (
     operation_cues,
 )
 from assistant.codesets.icd10pcs.tables import PcsRow, PcsTable, PcsTables
-from assistant.codesets.icd10pcs.words import SIDE_WORDS, Words, analyse, tokens
+from assistant.codesets.icd10pcs.words import SIDE_WORDS, Words, analyse, content_stems, tokens
 
 DEFAULT_LIMIT = 10
 # Leads completed, best first, and values kept per axis: chosen on knowledge/eval/pcs_dev.jsonl
@@ -50,6 +50,9 @@ FIXED = 1.5
 # Change, Removal and Revision act on a device already in place (their definitions): a
 # candidate whose device the description does not name loses this much (dev-set choice).
 ON_DEVICE = frozenset({"Change", "Removal", "Revision"})
+# Tables reached by a root operation alone, without an Index entry, start this far behind
+# the operation's own evidence (dev-set choice: they fill gaps, never outrank the Index).
+OPERATION_LEAD = 0.5
 DEVICE_UNSAID = 1.5
 
 
@@ -136,7 +139,8 @@ def build(
         words, frozenset(), tuple(uses), approach_cues(words), definitions, prevalence(tables)
     )
     cues = operation_cues(words, definitions, index)
-    scored = _rank(leads[:MAX_LEADS], tables, words, evidence, cues)
+    leads = leads[:MAX_LEADS] + _operation_leads(cues, tables, words)
+    scored = _rank(leads, tables, words, evidence, cues)
     best = scored[:limit]
     candidates = tuple(_candidate(s, tables) for s in best)
     open_axes = _open_axes(best[0], tables) if best else ()
@@ -160,9 +164,33 @@ def _rank(
         operation = _operation_score(table, words, cues, strongest)
         lead_evidence = replace(evidence, words=words.without(operation.used), hints=lead.hints)
         for item in _complete(lead, table, lead_evidence, operation):
+            if not lead.entries and not item.choices[0].settled:
+                continue  # a table reached by the operation alone needs a body part said
             if item.code not in found or item.score > found[item.code].score:
                 found[item.code] = item
     return sorted(found.values(), key=lambda s: (-s.score, s.code))
+
+
+def _operation_leads(cues: dict[str, OperationCue], tables: PcsTables, words: Words) -> list[Lead]:
+    """Leads into every table of a root operation the description names, for terms the Index
+    does not list ("orchiectomy" where the Index says "Orchidectomy"): a coder then turns to
+    the tables of the operation. They start OPERATION_LEAD behind the operation's evidence."""
+    return [
+        Lead(code, cue.score - OPERATION_LEAD, ())
+        for title, cue in cues.items()
+        for code, table in tables.tables.items()
+        if table.label(3) == title and cue.score > OPERATION_LEAD and _names_a_part(table, words)
+    ]
+
+
+def _names_a_part(table: PcsTable, words: Words) -> bool:
+    """Whether the description says a word of one of the table's body parts."""
+    return any(
+        words.has(s)
+        for row in table.rows
+        for label in row.axes[0].labels.values()
+        for s in content_stems(label)
+    )
 
 
 def _strongest_by_operation(leads: Sequence[Lead], tables: PcsTables) -> list[_Reach]:

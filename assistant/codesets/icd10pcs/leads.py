@@ -83,9 +83,9 @@ def find_leads(words: Words, index: PcsIndex) -> tuple[list[Lead], list[ValueHin
         for entry in index.lookup(key):
             sub, missing = _sub_score(entry.trail[1:], words)
             exact = full and not missing
+            if entry.use and exact:  # a value to use, for a term the description says in full
+                hints.append(ValueHint(entry.use, main + sub, entry))
             if entry.use and not entry.codes:
-                if exact:  # a value to use only for a term the description says in full
-                    hints.append(ValueHint(entry.use, main + sub, entry))
                 continue
             leads.extend(_resolve(entry, main + sub, exact, words, index, (entry,), 0))
     return _sorted(leads + _relaxed(leads)), sorted(hints, key=lambda hint: -hint.score)

@@ -146,6 +146,7 @@ ABBREVIATIONS: tuple[tuple[str, str], ...] = (
     (r"lul", "left upper lobe"),
     (r"foley", "foley indwelling urethral catheter"),
     (r"mri", "magnetic resonance imaging"),
+    (r"a?icd", "implantable cardioverter-defibrillator"),
     (r"ct", "computerized tomography"),
 )
 _ABBREVIATION = [(re.compile(rf"(?<![\w-])(?:{p})(?![\w-])", re.I), r) for p, r in ABBREVIATIONS]
@@ -235,6 +236,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "thigh": ("upper", "leg"),
     "forearm": ("lower", "arm"),
     "shin": ("lower", "leg"),
+    "first": ("1st",),
+    "second": ("2nd",),
+    "third": ("3rd",),
+    "fourth": ("4th",),
+    "fifth": ("5th",),
+    "foreign": ("extirpation",),
 }
 
 # Combining forms of compound terms -> the anatomy words they stand for (textbook roots).
@@ -300,6 +307,9 @@ COMBINING_FORMS: dict[str, tuple[str, ...]] = {
     "vas": ("vas", "deferens"),
     "ventricul": ("ventricle",),
     "para": ("peritoneal",),
+    "parathyroid": ("parathyroid",),
+    "sept": ("septum",),
+    "orchid": ("testis",),
     "lumb": ("lumbar",),
     "periton": ("peritoneal",),
 }
@@ -355,11 +365,12 @@ def stem(word: str) -> str:
     """The comparable stem of one lower-case word.
 
     Snowball keeps "-y" as "i" ("laparoscopi") but drops "-ic" ("laparoscop"); dropping that
-    final "i" lets "laparoscopy" and "laparoscopic", "biopsy" and "biopsies" meet.
+    final "i" of a longer stem lets "laparoscopy" and "laparoscopic", "biopsy" and
+    "biopsies" meet.
     """
     with _LOCK:
         stemmed: str = _stemmer().stemWord(word)
-    if len(stemmed) > 4 and stemmed.endswith("i"):
+    if len(stemmed) > 5 and stemmed.endswith("i"):  # not "testi" (testis) -> "test"
         stemmed = stemmed[:-1]
     return stemmed
 
