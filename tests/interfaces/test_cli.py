@@ -255,3 +255,43 @@ def test_eval_row_without_its_fields_is_named(
     code, _out, err = run(ingested_home, capsys, "eval", "lookup", str(rows))
     assert code != 0
     assert "row 2: missing field 'code'" in one_line(err)
+
+
+# --- a licensed CPT file (made-up descriptors: real CPT text is never in the repository) -------
+def test_a_licensed_cpt_file_is_imported_then_looked_up_and_explained(
+    home: Path, capsys: pytest.CaptureFixture
+) -> None:
+    made_up = Path(__file__).resolve().parents[1] / "data" / "cpt" / "made-up-cpt.csv"
+    code, _out, err = run(
+        home, capsys, "ingest", "--quiet", "--cpt", str(made_up), "--cpt-edition", "2099"
+    )
+    assert code == 0
+    assert "cpt: 3 codes imported from made-up-cpt.csv" in err
+    code, out, _err = run(home, capsys, "code", "99990", "--json")
+    details = json.loads(out)
+    assert (code, details["code_set"], details["version"]) == (0, "cpt", "CPT 2099")
+    assert details["description"] == "Zorbling of the left flibber with quantum glue"
+    code, out, _err = run(
+        home, capsys, "lookup", "zorbling of the right flibber", "--codeset", "cpt", "--json"
+    )
+    results = json.loads(out)["results"]
+    assert results[0]["code"] == "99991" and results[0]["code_set"] == "cpt"
+
+
+def test_a_cpt_file_that_is_not_cpt_is_one_line_and_imports_nothing(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,descriptor\nE11.65,not a CPT code\n", encoding="utf-8")
+    code, _out, err = run(home, capsys, "ingest", "--quiet", "--cpt", str(bad))
+    assert code == 1
+    assert "line 2: 'E11.65' is not a CPT code" in one_line(err)
+    assert not (home / "licensed").exists()
+
+
+def test_lookup_in_a_code_set_that_is_not_loaded_says_how_to_add_it(
+    ingested_home: Path, capsys: pytest.CaptureFixture
+) -> None:
+    code, _out, err = run(ingested_home, capsys, "lookup", "office visit", "--codeset", "cpt")
+    assert code == 2
+    assert "medcode ingest --cpt FILE" in one_line(err)
