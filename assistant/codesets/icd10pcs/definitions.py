@@ -15,6 +15,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from assistant.codesets.icd10pcs.xmlfile import PcsFileError, child_text, read_root, require, text
@@ -78,21 +79,11 @@ class Definitions:
 
     def term(self, section: str, position: int, label: str, body_system: str = "") -> Term | None:
         """The term defining ``label`` at ``position`` (device titles scoped to ``body_system``)."""
-        axis = self.axis(section, position)
-        if axis is None:
-            return None
-        wanted = label.casefold()
-        fallback: Term | None = None
-        for term in axis.terms:
-            for title in term.titles:
-                # Only device titles carry a scope ("... in Upper Bones").
-                scope = scope_of(title) if position == 6 else Scope(title, "", "")
-                if scope.label.casefold() != wanted:
-                    continue
-                if not scope.body_system or scope.body_system == body_system:
-                    return term
-                fallback = fallback or term
-        return fallback
+        found = _by_label(self, section, position).get(label.casefold(), ())
+        for scope, term in found:
+            if not scope.body_system or scope.body_system == body_system:
+                return term
+        return found[0][1] if found else None
 
     def meaning(self, section: str, position: int, label: str, body_system: str = "") -> str:
         """The definition of ``label``; for a term with none, what it includes; else ""."""
@@ -114,6 +105,22 @@ class Definitions:
                 key = included.casefold()
                 found[key] = found.get(key, ()) + term.titles
         return found
+
+
+@lru_cache(maxsize=64)
+def _by_label(
+    definitions: Definitions, section: str, position: int
+) -> dict[str, tuple[tuple[Scope, Term], ...]]:
+    """Casefolded label -> the (scope, term) pairs that define it, in file order."""
+    axis = definitions.axis(section, position)
+    found: dict[str, tuple[tuple[Scope, Term], ...]] = {}
+    for term in axis.terms if axis else ():
+        for title in term.titles:
+            # Only device titles carry a scope ("... in Upper Bones").
+            scope = scope_of(title) if position == 6 else Scope(title, "", "")
+            key = scope.label.casefold()
+            found[key] = (*found.get(key, ()), (scope, term))
+    return found
 
 
 def scope_of(title: str) -> Scope:

@@ -146,7 +146,6 @@ def _main_score(
         stems = content_stems(alternative)
         if not stems:
             continue
-        said = [w for s in stems for w in words.stems if same(s, w)]
         named = sum(1 for s in stems if words.has(s, derived=False))
         derived = sum(1 for s in stems if not words.has(s, derived=False) and words.has(s))
         weight = named + MAIN_DERIVED * derived
@@ -154,11 +153,12 @@ def _main_score(
         if weight and coverage >= MIN_COVERAGE:
             score = MAIN_FULL * coverage + MAIN_WORD * weight
             if score > best:
-                best, full, used = score, named == len(stems), frozenset(said)
+                said = frozenset(w for s in stems for w in words.stems if same(s, w))
+                best, full, used = score, named == len(stems), said
     head = content_stems(_head_of(title))
     if head and best == 0 and all(words.has(s, derived=False) for s in head):
-        said = [w for s in head for w in words.stems if same(s, w)]
-        best, used = HEAD_SHARE * (MAIN_FULL + MAIN_WORD * len(head)), frozenset(said)
+        used = frozenset(w for s in head for w in words.stems if same(s, w))
+        best = HEAD_SHARE * (MAIN_FULL + MAIN_WORD * len(head))
     return best, full, used
 
 

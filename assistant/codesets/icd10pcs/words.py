@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import snowballstemmer
@@ -454,15 +454,24 @@ class Words:
     suffixes: tuple[str, ...]  # compound suffixes present ("ectomy", "scopy")
     side: str  # "Right", "Left", "Bilateral" or ""
     numbers: tuple[float, ...]
+    # Answers already given by ``has`` (a build asks the same stems thousands of times).
+    _seen: dict[tuple[str, bool, bool], bool] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def has(self, word_stem: str, derived: bool = True, route: bool = False) -> bool:
         """Whether the description says ``word_stem`` (optionally through derived words)."""
-        pool = self.stems
-        if derived:
-            pool = pool | self.derived
-        if route:
-            pool = pool | self.route
-        return any(same(word_stem, s) for s in pool)
+        key = (word_stem, derived, route)
+        found = self._seen.get(key)
+        if found is None:
+            pool = self.stems
+            if derived:
+                pool = pool | self.derived
+            if route:
+                pool = pool | self.route
+            found = word_stem in pool or any(same(word_stem, s) for s in pool)
+            self._seen[key] = found
+        return found
 
     def without(self, used: frozenset[str]) -> Words:
         """These words less the stems another character of the code has already used."""
