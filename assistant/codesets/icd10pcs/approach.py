@@ -140,6 +140,7 @@ def approach_cues(words: Words) -> dict[str, ApproachCue]:
     found: dict[str, tuple[float, list[str]]] = {}
 
     def add(label: str, weight: float, word: str) -> None:
+        """Keep the strongest weight for ``label`` and every word that gave one."""
         total, said = found.get(label, (0.0, []))
         found[label] = (max(total, weight), [*said, word])
 

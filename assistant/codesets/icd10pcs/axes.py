@@ -122,9 +122,9 @@ def _choice(table: PcsTable, axis: Axis, value: str, label: str, evidence: Evide
 
 
 def _default(axis: Axis, section: str, evidence: Evidence) -> str:
-    """The value a device or qualifier takes when nothing is said: the row's "None" value,
-    else the value the section's rows allow most often (the general one, "Synthetic
-    Substitute" before "Synthetic Substitute, Ceramic")."""
+    """The value a device or qualifier takes when nothing is said ("" for a row with None)."""
+    # The value the section's rows allow most often is the general one: "Synthetic
+    # Substitute" before "Synthetic Substitute, Ceramic".
     if axis.position not in (6, 7):
         return ""
     labels = list(axis.labels.values())
@@ -150,8 +150,7 @@ def _finish(
 
 
 def _label_score(label: str, evidence: Evidence) -> tuple[float, list[str], frozenset[str]]:
-    """Score of a label by the words it shares with the description and the Index path,
-    the reasons, and the description's stems it used."""
+    """A label's score by the words it shares with the description, its reasons, stems used."""
     stems = [s for s in content_stems(label) if s.lower() not in SIDE_WORDS]
     if not stems:
         return 0.0, [], frozenset()
@@ -232,8 +231,8 @@ def _included(table: PcsTable, axis: Axis, label: str, evidence: Evidence) -> st
 
 
 def _aggregated(table: PcsTable, axis: Axis, label: str, evidence: Evidence) -> str:
-    """A specific device the description names that the device aggregation table reports as
-    ``label`` in this table ("Pacemaker, Dual Chamber" as Cardiac Rhythm Related Device)."""
+    """A specific device named in the description that the aggregation table reports as label."""
+    # "Pacemaker, Dual Chamber" is reported as Cardiac Rhythm Related Device in some tables.
     if axis.position != 6 or evidence.definitions is None:
         return ""
     offered = set(axis.labels.values())

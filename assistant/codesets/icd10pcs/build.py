@@ -172,9 +172,9 @@ def _rank(
 
 
 def _operation_leads(cues: dict[str, OperationCue], tables: PcsTables, words: Words) -> list[Lead]:
-    """Leads into every table of a root operation the description names, for terms the Index
-    does not list ("orchiectomy" where the Index says "Orchidectomy"): a coder then turns to
-    the tables of the operation. They start OPERATION_LEAD behind the operation's evidence."""
+    """Leads into every table of a root operation the description names."""
+    # For terms the Index does not list ("orchiectomy" where it says "Orchidectomy") a coder
+    # turns to the tables of the operation; they start OPERATION_LEAD behind its evidence.
     return [
         Lead(code, cue.score - OPERATION_LEAD, ())
         for title, cue in cues.items()
@@ -242,8 +242,8 @@ def _operation_score(
 
 
 def _serves_another(title: str, reaches: list[_Reach]) -> bool:
-    """Whether words the look's own leads do not use lead, about as strongly, to another
-    operation ("appendectomy" beside "laparoscopic"; not "exploratory" read twice)."""
+    """Whether words the look's own leads do not use lead about as strongly elsewhere."""
+    # "appendectomy" beside "laparoscopic" does; "exploratory" read twice does not.
     own = [r for r in reaches if r.operation == title]
     if not own:
         return False
@@ -278,15 +278,14 @@ def _complete(
 def _combinations(
     lead: Lead, table: PcsTable, row: PcsRow, evidence: Evidence
 ) -> list[tuple[Choice, ...]]:
-    """The best value combinations of one row, characters 4-7 in position order.
-
-    Each word of the description counts for one character only, as a coder reads it: the
-    body part takes its words first, then the device, then the qualifier ("coronary artery
-    bypass ... from aorta" names the body part, not the qualifier Coronary Artery).
-    """
+    """The best value combinations of one row, characters 4-7 in position order."""
+    # Each word of the description counts for one character only, as a coder reads it: the
+    # body part takes its words first, then the device, then the qualifier ("coronary artery
+    # bypass ... from aorta" names the body part, not the qualifier Coronary Artery).
     tail = lead.prefix[3:]
 
     def top(position: int, words: Words) -> list[Choice]:
+        """The best values of one character, given the words still unused."""
         axis = row.axes[position - 4]
         allowed = tail[position - 4] if len(tail) > position - 4 else ""
         # The Index path's own words help only with what its codes leave open.

@@ -28,24 +28,25 @@ from assistant.codesets.icd10pcs.words import (
     tokens,
 )
 
-# Scores, chosen on knowledge/eval/pcs_dev.jsonl: a main term named in full is worth more
-# than any one subterm word, and a subterm word the description lacks costs a little over
-# half of one it has, so a more specific entry wins only when its extra words are said.
+# Scores, chosen on knowledge/eval/pcs_dev.jsonl (all of them: one set of hand-set weights,
+# tried against the development rows, never the held-out ones). A main term named in full is
+# worth more than any one subterm word, and a subterm word the description lacks costs a
+# little over half of one it has, so a more specific entry wins only when its words are said.
 MAIN_FULL = 3.0
 MAIN_WORD = 0.5
-MAIN_DERIVED = 0.6
-HEAD_SHARE = 0.8  # a main term named only by the part before its comma  # share for a main-term word read from word parts or synonyms ("shunt")
+MAIN_DERIVED = 0.6  # share for a main-term word read from word parts or synonyms ("shunt")
+HEAD_SHARE = 0.8  # share for a main term named only by the part before its comma
 SUB_WORD = 1.0
 SUB_DERIVED = 0.6  # a subterm word found only through word parts or synonyms
 SUB_MISSING = 0.6
 SIDE_MATCH = 1.0
-SIDE_CLASH = 2.5
+SIDE_CLASH = 2.5  # more than a subterm word: a wrong side is a wrong code
 SIDE_UNSAID = 0.3  # a sided entry when the description names no side: less fitting
-NEGATED = 2.0
+NEGATED = 2.0  # a subterm the description says is absent ("without mesh")
 FOLLOW_COST = 0.5  # following a "see" is one step further from the description's words
-MIN_COVERAGE = 0.6  # share of a main term's words the description must say
-FOLLOW_KEEP = 12  # best entries kept per followed main term
-MAX_DEPTH = 2
+MIN_COVERAGE = 0.6  # share of a main term's words the description must say (2 of 3)
+FOLLOW_KEEP = 12  # best entries kept per followed main term; more changed no dev top-5
+MAX_DEPTH = 2  # "see" chains followed; the Index's longest useful chain has two steps
 MAX_RENAMED = 3  # words of a main term whose parentheses may give another name for it
 RELAX = 1.0  # what a lead loses when its Index code is cut back to the body part
 MIN_ROOT = 4  # shortest word root read from a compound main term ("herni" of Herniorrhaphy)
@@ -92,11 +93,9 @@ def find_leads(words: Words, index: PcsIndex) -> tuple[list[Lead], list[ValueHin
 
 
 def _relaxed(leads: list[Lead]) -> list[Lead]:
-    """Each lead to a full code or a long prefix, cut back to its body part.
-
-    The Index sometimes gives a whole code whose device or qualifier the description does not
-    say (a coder checks the row); the cut lead lets the row's values compete, a step behind.
-    """
+    """Each lead to a full code or a long prefix, cut back to its body part."""
+    # The Index sometimes gives a whole code whose device or qualifier the description does
+    # not say (a coder checks the row); the cut lead lets the row's values compete, a step behind.
     return [
         Lead(lead.prefix[:4], lead.score - RELAX, lead.entries, lead.hints, said=lead.said)
         for lead in leads
@@ -116,11 +115,9 @@ def _sorted(leads: list[Lead]) -> list[Lead]:
 def _named_main_terms(
     words: Words, index: PcsIndex, compounds: Mapping[str, Mapping[str, float]]
 ) -> list[tuple[str, tuple[float, bool, frozenset[str]]]]:
-    """The (casefolded) main terms the description names: (score, named in full, stems).
-
-    A term whose words are all part of a longer term named in full that leads to codes is
-    left out: in "dilation and curettage", "dilation" names no Dilation of its own.
-    """
+    """The (casefolded) main terms the description names: (score, named in full, stems)."""
+    # A term whose words all belong to a longer term named in full that leads to codes is left
+    # out: in "dilation and curettage", "dilation" names no Dilation of its own.
     named = []
     for key, positions in index.by_main_term.items():
         found = _main_score(index.entries[positions[0]].main_term, words, compounds)
@@ -139,8 +136,7 @@ def _named_main_terms(
 def _main_score(
     title: str, words: Words, compounds: Mapping[str, Mapping[str, float]]
 ) -> tuple[float, bool, frozenset[str]]:
-    """How fully the description names a main term: (score, every word said, the stems of
-    the description it took); score 0 when it does not name it."""
+    """How fully the description names a main term: (score, all said, stems it took)."""
     best, full, used = _compound_score(title, words, compounds), False, frozenset[str]()
     for alternative in _alternatives(title):
         stems = content_stems(alternative)
@@ -165,11 +161,9 @@ def _main_score(
 def _compound_score(
     title: str, words: Words, compounds: Mapping[str, Mapping[str, float]]
 ) -> float:
-    """A one-word compound main term said in two words: "hernia repair" for Herniorrhaphy.
-
-    The word's stem must begin a word of the description, and the description must name a
-    root operation the Index's main terms with that suffix lead to (``suffix_operations``).
-    """
+    """A one-word compound main term said in two words: "hernia repair" for Herniorrhaphy."""
+    # The word's stem must begin a word of the description, and the description must name a
+    # root operation the Index's main terms with that suffix lead to (suffix_operations).
     word = title.lower()
     suffix = next((s for s in SUFFIXES if word.endswith(s)), "")
     root = word[: len(word) - len(suffix)].rstrip("o")
@@ -185,12 +179,10 @@ def _compound_score(
 
 @lru_cache(maxsize=1 << 13)
 def _alternatives(title: str) -> list[str]:
-    """A main term, and the names in its parentheses that are other names for it.
-
-    'PEG (percutaneous endoscopic gastrostomy)' is also named by what it stands for; in
-    'Cochlear implant (CI), multiple channel (electrode)' the one-word parentheses only
-    qualify the term, so they name nothing alone.
-    """
+    """A main term, and the names in its parentheses that are other names for it."""
+    # 'PEG (percutaneous endoscopic gastrostomy)' is also named by what it stands for; in
+    # 'Cochlear implant (CI), multiple channel (electrode)' the one-word parentheses only
+    # qualify the term, so they name nothing alone.
     title = expand(title)  # "Suction curettage (D&C)" also reads "dilation and curettage"
     outside = _PARENS.sub(" ", title)
     # Only a short term's parentheses rename it ("PEG", "Suction curettage (D&C)"); in a long
@@ -205,8 +197,7 @@ def _alternatives(title: str) -> list[str]:
 
 
 def _head_of(title: str) -> str:
-    """The part of a main term before its comma ("Polypectomy" of "Polypectomy,
-    gastrointestinal"), which names it with less precision ("" when there is none)."""
+    """The part of a main term before its comma ("Polypectomy"), "" when it has none."""
     return title.split(",")[0] if "," in title else ""
 
 
@@ -288,14 +279,12 @@ def _see_target(see: str) -> tuple[tuple[str, ...], str]:
 
 
 def _hints(path: Iterable[IndexEntry], words: Words, index: PcsIndex) -> frozenset[str]:
-    """Stems the followed entries add for the characters their codes leave open.
-
-    The words of a ``see`` beyond its root operation; a subterm the description names in
-    part ("Gastrectomy, Vertical (sleeve)" adds "vertical" for "sleeve"); and an unsaid
-    subterm below a said one when it is the only one there, so a property of the term rather
-    than one option among several ("Lavage, Bronchial alveolar, diagnostic" adds
-    "diagnostic"; "..., Epidural Space, Gas" adds nothing).
-    """
+    """Stems the followed entries add for the characters their codes leave open."""
+    # The words of a see beyond its root operation; a subterm the description names in part
+    # ("Gastrectomy, Vertical (sleeve)" adds "vertical" for "sleeve"); and an unsaid subterm
+    # below a said one when it is the only one there, so a property of the term rather than
+    # one option among several ("Lavage, Bronchial alveolar, diagnostic" adds "diagnostic";
+    # "..., Epidural Space, Gas" adds nothing).
     found: set[str] = set()
     for entry in path:
         # The see's first part names the root operation, which no other axis is about.

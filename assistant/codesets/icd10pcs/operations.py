@@ -76,6 +76,7 @@ def operation_cues(
     found: dict[str, OperationCue] = {}
 
     def add(title: str, score: float, reason: str, used: frozenset[str] = frozenset()) -> None:
+        """Keep the strongest cue for ``title``."""
         old = found.get(title)
         if old is None or score > old.score:
             found[title] = OperationCue(score, reason, used)

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 _KEEP_TAIL = re.compile(
     r"^(One|Two|Three|Four or More) Arter(y|ies)$|^(Pylorus|Ascending/Arch|Descending)$"
 )
+_COUNT = re.compile(r"^(Two|Three|Four or More)$")
 _AFTER_APPROACH = re.compile(r"^(Diagnostic|New Technology Group \d+)$")
 _NONE = re.compile(r"^(No [A-Z][a-z]+|None)$")
 
@@ -63,6 +64,10 @@ def body_part_title(label: str) -> str:
 
 def device_title(label: str) -> str:
     """'Intraluminal Device, Drug-eluting' -> 'Drug-eluting Intraluminal Device' (CMS style)."""
+    parts = [part.strip() for part in label.split(",")]
+    if len(parts) > 1 and _COUNT.match(parts[-1]):
+        # "Intraluminal Device, Drug-eluting, Three" -> "Three Drug-eluting Intraluminal Devices"
+        return f"{parts[-1]} {device_title(', '.join(parts[:-1]))}s"
     if label.count(",") != 1:
         return label
     head, tail = (part.strip() for part in label.split(","))

@@ -362,12 +362,9 @@ def _stemmer() -> snowballstemmer.Stemmer:
 
 @lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
-    """The comparable stem of one lower-case word.
-
-    Snowball keeps "-y" as "i" ("laparoscopi") but drops "-ic" ("laparoscop"); dropping that
-    final "i" of a longer stem lets "laparoscopy" and "laparoscopic", "biopsy" and
-    "biopsies" meet.
-    """
+    """The comparable stem of one lower-case word."""
+    # Snowball keeps "-y" as "i" ("laparoscopi") but drops "-ic" ("laparoscop"); dropping
+    # that final "i" of a longer stem lets "laparoscopy" meet "laparoscopic".
     with _LOCK:
         stemmed: str = _stemmer().stemWord(word)
     if len(stemmed) > 5 and stemmed.endswith("i"):  # not "testi" (testis) -> "test"
@@ -404,10 +401,8 @@ def content_stems(text: str) -> tuple[str, ...]:
 
 
 def _token_stems(token: str) -> list[str]:
-    """A token's stem, and for a hyphenated one its parts' ("drug-eluting": drug, elut).
-
-    A "non-" word stays whole: "non-excisional" must not read as "excisional".
-    """
+    """A token's stem, and for a hyphenated one its parts' ("drug-eluting": drug, elut)."""
+    # A "non-" word stays whole: "non-excisional" must not read as "excisional".
     if "-" not in token:
         return [stem(token)]
     whole = stem(token)
@@ -417,11 +412,9 @@ def _token_stems(token: str) -> list[str]:
 
 
 def split_compound(word: str) -> tuple[tuple[str, ...], str]:
-    """(anatomy words, suffix) of a compound: 'cholecystectomy' -> (gallbladder,), 'ectomy'.
-
-    A word without a known suffix counts as a compound only when two or more combining forms
-    make it up ("ventriculoperitoneal"), so that ordinary words are not read as word parts.
-    """
+    """(anatomy words, suffix) of a compound: 'cholecystectomy' -> (gallbladder,), 'ectomy'."""
+    # A word without a known suffix is a compound only when two or more combining forms make
+    # it up ("ventriculoperitoneal"), so that ordinary words are not read as word parts.
     suffix = next((s for s in SUFFIXES if word.endswith(s) and len(word) > len(s) + 2), "")
     stem_part = word[: len(word) - len(suffix)] if suffix else word
     anatomy: list[str] = []
