@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.sources.packaged import knowledge_file
@@ -62,6 +63,27 @@ class Settings(BaseSettings):
     top_k: int = Field(default=5, ge=1, le=50, description="Results shown per lookup.")
     max_question_chars: int = Field(
         default=2000, ge=10, description="Longest question accepted, in characters."
+    )
+    llm: Literal["none", "ollama", "openai"] = Field(
+        default="none",
+        description="LLM backend that words the answers: none (answers from the records), "
+        "ollama (a local Ollama), openai (any OpenAI-compatible server).",
+    )
+    llm_base_url: str | None = Field(
+        default=None, description="The backend's address (default: Ollama's or OpenAI's)."
+    )
+    llm_model: str | None = Field(default=None, description="The backend's model name.")
+    llm_api_key: SecretStr | None = Field(
+        default=None, description="API key for the backend (else OPENAI_API_KEY)."
+    )
+    llm_connect_timeout: float = Field(
+        default=5.0, gt=0, description="Seconds to wait for the backend to accept a connection."
+    )
+    llm_timeout: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds to wait for the backend's answer before "
+        "falling back to the answer from the records.",
     )
     host: str = Field(default="127.0.0.1", description="Address the chat UI binds to.")
     port: int = Field(default=7860, description="Port of the chat UI.")

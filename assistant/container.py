@@ -8,9 +8,10 @@ Chroma. A constructor argument replaces what would be built (tests pass fakes th
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistant.codesets import CodeSets, LoadContext, load_code_sets
 from assistant.config import Settings
@@ -21,8 +22,8 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from langchain_core.embeddings import Embeddings
     from langchain_core.language_models import BaseChatModel
-    from langchain_core.runnables import Runnable
 
+    from assistant.answer.chain import AnswerChain
     from assistant.answer.compose import Composer
     from assistant.core.answer import Answer
     from assistant.core.codeset import CodeSearch
@@ -157,14 +158,27 @@ class Container:
         )
 
     @cached_property
-    def chain(self) -> Runnable[str, Answer]:
+    def chain(self) -> AnswerChain:
         from assistant.answer.chain import build_chain
+        from assistant.llm import is_remote
 
         with self._lock:
-            return build_chain(self.composer, llm=self.llm)
+            where = (
+                (self.settings.llm_base_url or self.settings.llm)
+                if is_remote(self.settings)
+                else ""
+            )
+            return build_chain(self.composer, llm=self.llm, remote=where)
 
-    def ask(self, question: str) -> Answer:
-        return self.chain.invoke(question)
+    def ask(self, question: str, history: list[dict[str, Any]] | None = None) -> Answer:
+        """The answer to one chat turn (``history``: the earlier ``{"role", "content"}`` turns)."""
+        return self.chain.invoke({"question": question, "history": history or []})
+
+    def stream(
+        self, question: str, history: list[dict[str, Any]] | None = None
+    ) -> Iterator[Answer]:
+        """The answer as it grows (LLM tokens); the last one is complete and guarded."""
+        return self.chain.stream({"question": question, "history": history or []})
 
     def close(self) -> None:
         if "lexical" in self.__dict__:

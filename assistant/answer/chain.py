@@ -1,41 +1,115 @@
-"""The answer chain: compose a grounded answer, optionally let an LLM word it, guard its codes.
+"""The answer chain: read the turn, compose a grounded answer, let an LLM word it if one is
+configured, and guard every code in what comes out.
 
-The invalid-code guard runs last on whatever comes out, so no code that exists in none of the
-loaded code sets is ever shown unmarked.
+The invalid-code guard runs last on whatever is shown, partial streamed text included, so no
+code that exists in none of the loaded code sets is ever shown unmarked.
 """
 
 from __future__ import annotations
 
-from langchain_core.language_models import BaseChatModel
+import copy
+import logging
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, TypedDict
+
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.answer.compose import Composer
+from assistant.answer.followup import user_turns
 from assistant.answer.guard import guard
 from assistant.core.answer import Answer
+from assistant.llm import writer
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+log = logging.getLogger(__name__)
+REMOTE_NOTICE = (
+    "Note: an LLM backend outside this machine ({where}) words the answers, so your questions "
+    "and the sources are sent to it."
+)
 
 
-def build_chain(composer: Composer, llm: BaseChatModel | None = None) -> Runnable[str, Answer]:
-    """question -> grounded Answer (optionally rewritten by an LLM) -> invalid-code guard."""
+class Turn(TypedDict, total=False):
+    """One chat turn: the question and the earlier messages (``{"role", "content"}``)."""
 
-    def compose(question: str) -> Answer:
-        return composer.answer(question)
+    question: str
+    history: list[dict[str, Any]]
 
-    def rewrite(answer: Answer) -> Answer:
-        if llm is None or not answer.citations:
-            return answer
-        sources = "\n".join(f"[{c.n}] {c.source} {c.ref}: {c.text}" for c in answer.citations)
-        prompt = (
-            "Rewrite this grounded answer for a medical coder. Use only the numbered sources, "
-            "keep every code exactly as written and keep the [n] citation markers.\n\n"
-            f"Question: {answer.question}\n\nAnswer:\n{answer.answer}\n\nSources:\n{sources}"
-        )
-        answer.answer = str(llm.invoke(prompt).content)
-        return answer
 
-    def check(answer: Answer) -> Answer:
-        return apply_guard(answer, composer)
+class AnswerChain:
+    """question (+ history) -> Answer; ``stream`` yields the answer as it grows."""
 
-    return RunnableLambda(compose) | RunnableLambda(rewrite) | RunnableLambda(check)
+    def __init__(
+        self, composer: Composer, llm: BaseChatModel | None = None, remote: str = ""
+    ) -> None:
+        self.composer = composer
+        self.llm = llm
+        self.remote = remote  # where a non-loopback backend is, for a one-time notice
+        self._noticed = False
+
+    def invoke(self, turn: str | Turn) -> Answer:
+        *_growing, last = self.stream(turn)
+        return last
+
+    def as_runnable(self) -> Runnable[Any, Answer]:
+        return RunnableLambda(self.invoke)
+
+    def stream(self, turn: str | Turn) -> Iterator[Answer]:
+        question, history = _unpack(turn)
+        answer = self._compose(question, history)
+        if self.llm is None or not answer.citations:
+            yield apply_guard(answer, self.composer)
+            return
+        draft = copy.deepcopy(answer)
+        notice = self._notice()
+        try:
+            text = ""
+            for text in writer.stream(self.llm, answer):
+                partial = copy.copy(answer)
+                partial.answer = notice + text
+                yield apply_guard(partial, self.composer)
+            answer.answer = notice + writer.finish(text, answer, self.composer.codesets)
+            answer.extra["llm"] = {"used": True}
+        except Exception as exc:  # a backend that is down, slow or returns garbage
+            why = writer.reason(exc)
+            log.warning("LLM backend failed: %s; answering from the records", why)
+            answer = writer.fallback(draft, why)
+        yield apply_guard(answer, self.composer)
+
+    def _compose(self, question: str, history: list[dict[str, Any]]) -> Answer:
+        """The grounded answer; with an LLM a follow-up is first made a standalone question."""
+        earlier = user_turns(history)
+        if self.llm is not None and earlier:
+            try:
+                standalone = writer.condense(self.llm, question, earlier)
+            except Exception as exc:
+                log.warning("LLM backend failed to condense: %s", writer.reason(exc))
+            else:
+                answer = self.composer.answer(standalone)
+                answer.answer = f"Read as: {standalone}\n\n{answer.answer}"
+                answer.extra["read_as"] = standalone
+                return answer
+        return self.composer.answer(question, history)
+
+    def _notice(self) -> str:
+        if not self.remote or self._noticed:
+            return ""
+        self._noticed = True
+        return REMOTE_NOTICE.format(where=self.remote) + "\n\n"
+
+
+def build_chain(
+    composer: Composer, llm: BaseChatModel | None = None, remote: str = ""
+) -> AnswerChain:
+    """The chain every interface answers through."""
+    return AnswerChain(composer, llm, remote)
+
+
+def _unpack(turn: str | Turn) -> tuple[str, list[dict[str, Any]]]:
+    if isinstance(turn, str):
+        return turn, []
+    return str(turn.get("question", "")), list(turn.get("history") or [])
 
 
 def apply_guard(answer: Answer, composer: Composer) -> Answer:

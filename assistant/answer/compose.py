@@ -7,10 +7,11 @@ pairs of codes), ``passages`` (guidelines, career), ``tables`` (Drug and Neoplas
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from assistant.answer import codes, lookup, passages, router, tables
+from assistant.answer import codes, followup, lookup, passages, router, tables
 from assistant.codesets import CodeSets
 from assistant.core.answer import Answer
 from assistant.core.codeset import CodeSearch
@@ -45,7 +46,17 @@ class Composer:
     k: int = 5
     handlers: dict[str, Handler] = field(default_factory=lambda: dict(HANDLERS))
 
-    def answer(self, question: str) -> Answer:
+    def answer(self, question: str, history: Sequence[dict[str, Any]] | None = None) -> Answer:
+        """The answer to one turn, read against the earlier turns of ``history``."""
+        codes, _rest = router.code_tokens(question, self.codesets)
+        reading = followup.read(question, history, has_codes=bool(codes))
+        result = self._answer(reading.question)
+        if reading.refined:
+            result.answer = f"{reading.read_as}\n\n{result.answer}"
+            result.extra["read_as"] = reading.question
+        return result
+
+    def _answer(self, question: str) -> Answer:
         decision = router.route(question, self.codesets)
         if decision.kind in {router.OPEN, router.LOOKUP}:
             found = tables.answer(self, question)

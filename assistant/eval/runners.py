@@ -125,6 +125,32 @@ def eval_routing(container: Container, rows: list[dict[str, Any]]) -> dict[str, 
     return report
 
 
+def eval_followups(
+    container: Container, rows: list[dict[str, Any]], k: int = 5
+) -> dict[str, float]:
+    """top1/top5 of the last turn of each chat, every earlier turn given as its history."""
+    _require(rows, "turns", "code")
+    top1 = top5 = 0
+    ms: list[float] = []
+    for number, row in enumerate(rows, start=1):
+        turns = [str(t) for t in row["turns"]]
+        if not turns:
+            raise EvalFileError(f"row {number}: no turns")
+        history: list[dict[str, Any]] = []
+        for turn in turns[:-1]:
+            history.append({"role": "user", "content": turn})
+            history.append(
+                {"role": "assistant", "content": container.ask(turn, history[:-1]).answer}
+            )
+        expected = _expected(container.codesets, str(row["code"]))
+        started = time.perf_counter()
+        answer = container.ask(turns[-1], history)
+        ms.append((time.perf_counter() - started) * 1000)
+        top1 += answer.codes[:1] == [expected]
+        top5 += expected in answer.codes[:k]
+    return _report(len(rows), {"top1": top1, "top5": top5}, ms)
+
+
 def _timed_answers(container: Container, questions: list[str]) -> tuple[list[Any], list[float]]:
     container.ask("warm up: when is sepsis sequenced first?")
     answers, ms = [], []

@@ -114,8 +114,9 @@ def cmd_lookup(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     container = _container(args)
     question = _question(args.question, container.settings)
+    history = _history(Path(args.history)) if args.history else []
     _require_index(container)
-    answer = container.ask(question)
+    answer = container.ask(question, history)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
@@ -123,6 +124,26 @@ def cmd_ask(args: argparse.Namespace) -> int:
         for c in answer.citations:
             print(f"[{c.n}] {c.source}, {c.ref}")
     return 0
+
+
+def _history(path: Path) -> list[dict[str, Any]]:
+    """A chat history file: a JSON list of ``{"role": "user"|"assistant", "content": str}``."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UserError(f"cannot read history file {path}: {exc.strerror or exc}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(f"history file {path} is not JSON: {exc}") from None
+    if not isinstance(data, list) or not all(
+        isinstance(m, dict)
+        and m.get("role") in {"user", "assistant"}
+        and isinstance(m.get("content"), str)
+        for m in data
+    ):
+        raise UserError(
+            f'history file {path} must be a JSON list of {{"role": "user"|"assistant", "content": str}}'
+        )
+    return data
 
 
 def cmd_code(args: argparse.Namespace) -> int:
@@ -218,13 +239,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return 0
     if not args.file:
         raise UserError(f"eval {args.set} needs a JSON Lines file")
-    rows = runners.read_jsonl(Path(args.file))
+    rows = [row for name in args.file for row in runners.read_jsonl(Path(name))]
     _require_index(container)
     run = {
         "lookup": lambda: runners.eval_lookup(
             container, rows, k=args.k, codeset=_codeset(container, args.codeset)
         ),
         "routing": lambda: runners.eval_routing(container, rows),
+        "followups": lambda: runners.eval_followups(container, rows, k=args.k),
         "guidelines": lambda: runners.eval_guidelines(container, rows),
         "career": lambda: runners.eval_career(container, rows),
     }[args.set]
@@ -286,6 +308,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ask", help="ask a question; the answer cites its sources")
     p.add_argument("question")
+    p.add_argument(
+        "--history", metavar="FILE", help="earlier turns: a JSON list of {role, content}"
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ask)
 
@@ -311,9 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="run an evaluation set and print its figures as JSON")
     p.add_argument(
-        "set", choices=["lookup", "routing", "guidelines", "career", "notes", "excludes"]
+        "set",
+        choices=["lookup", "routing", "followups", "guidelines", "career", "notes", "excludes"],
     )
-    p.add_argument("file", nargs="?", help="JSON Lines file (lookup, guidelines, career)")
+    p.add_argument(
+        "file", nargs="*", help="JSON Lines file(s) (lookup, routing, followups, guidelines, career)"
+    )
     p.add_argument("--k", type=int, default=5)
     p.add_argument("--codeset", choices=CODESET_CHOICES, default="auto")
     p.add_argument("--sample", type=int, default=500, help="codes or pairs (notes, excludes)")

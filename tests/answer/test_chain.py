@@ -166,7 +166,7 @@ class ScriptedComposer:
     text: str
     codes: list[str]
 
-    def answer(self, question: str) -> Answer:
+    def answer(self, question: str, history: object = None) -> Answer:
         citation = Citation(1, TAB_SOURCE, "E11.65", "E11.65 Type 2 diabetes mellitus")
         return Answer(question, self.text, [citation], list(self.codes), "lookup")
 

@@ -295,3 +295,33 @@ def test_lookup_in_a_code_set_that_is_not_loaded_says_how_to_add_it(
     code, _out, err = run(ingested_home, capsys, "lookup", "office visit", "--codeset", "cpt")
     assert code == 2
     assert "medcode ingest --cpt FILE" in one_line(err)
+
+
+def test_ask_reads_a_chat_history_file(
+    ingested_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    history = tmp_path / "history.json"
+    turns = [
+        {"role": "user", "content": "fracture of nasal bones"},
+        {"role": "assistant", "content": "Best match: S02.2XXA ..."},
+    ]
+    history.write_text(json.dumps(turns), encoding="utf-8")
+    code, out, _err = run(
+        ingested_home, capsys, "ask", "follow-up visit", "--history", str(history), "--json"
+    )
+    data = json.loads(out)
+    assert code == 0
+    assert data["codes"][0] == "S02.2XXD"
+    assert data["answer"].startswith("Read as: fracture of nasal bones, follow-up visit")
+
+
+@pytest.mark.parametrize(
+    "text", ["not json", '{"role": "user"}', '[{"role": "robot", "content": "x"}]']
+)
+def test_a_malformed_history_file_is_one_line(
+    ingested_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture, text: str
+) -> None:
+    history = tmp_path / "history.json"
+    history.write_text(text, encoding="utf-8")
+    code, _out, err = run(ingested_home, capsys, "ask", "left", "--history", str(history))
+    assert code == 2 and "history file" in one_line(err)
