@@ -7,6 +7,7 @@ Chroma. A constructor argument replaces what would be built (tests pass fakes th
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from functools import cached_property
@@ -33,6 +34,18 @@ if TYPE_CHECKING:
     from assistant.search.vectors import VectorStore
 
 CAREER_TERMS = "terms.toml"  # everyday words -> the career files' terms, in the career folder
+SOURCES_RECORD = "sources.json"  # in MEDCODE_HOME: the official files the last ingest read
+
+
+def remembered_files(settings: Settings) -> dict[str, Path]:
+    """The files the last ingest read, by manifest kind ({} before the first ingest)."""
+    try:
+        data = json.loads((settings.home / SOURCES_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): Path(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
 PASSAGES_SHOWN = 3
 
 
@@ -63,14 +76,26 @@ class Container:
 
     @cached_property
     def files(self) -> dict[str, Path]:
-        """The official files found, by manifest kind (the first found for each kind)."""
+        """The official files found, by manifest kind (the first found for each kind): in the
+        configured folders, else where the last ingest found them (``--source-dir`` is given
+        to ``ingest`` only, and every later command must read the same files)."""
         found = locate(self.manifest, self.settings.source_dirs)
         out: dict[str, Path] = {}
         for source in self.manifest:
             path = found.get(source.id)
             if path is not None:
                 out.setdefault(source.kind, path)
+        for kind, path in remembered_files(self.settings).items():
+            if kind not in out and path.is_file():
+                out[kind] = path
         return out
+
+    def remember_files(self) -> None:
+        """Record the files this ingest read, for the commands after it."""
+        record = {kind: str(path.resolve()) for kind, path in self.files.items()}
+        target = self.settings.home / SOURCES_RECORD
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
 
     @cached_property
     def cache(self) -> ParsedCache:

@@ -76,5 +76,6 @@ def run_ingest(container: Container, *, progress: bool = True) -> IngestSummary:
     report = missing_report({s.id: None for s in wanted if s.kind not in have}, wanted)
     if report:
         summary.notes.append(report)
+    container.remember_files()
     summary.seconds = time.perf_counter() - started
     return summary

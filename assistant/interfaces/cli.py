@@ -340,7 +340,9 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["lookup", "routing", "followups", "guidelines", "career", "notes", "excludes"],
     )
     p.add_argument(
-        "file", nargs="*", help="JSON Lines file(s) (lookup, routing, followups, guidelines, career)"
+        "file",
+        nargs="*",
+        help="JSON Lines file(s) (lookup, routing, followups, guidelines, career)",
     )
     p.add_argument("--k", type=int, default=5)
     p.add_argument("--codeset", choices=CODESET_CHOICES, default="auto")

@@ -325,3 +325,15 @@ def test_a_malformed_history_file_is_one_line(
     history.write_text(text, encoding="utf-8")
     code, _out, err = run(ingested_home, capsys, "ask", "left", "--history", str(history))
     assert code == 2 and "history file" in one_line(err)
+
+
+def test_the_files_an_ingest_read_stay_in_use_without_the_source_folder(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    folder = tmp_path / "official"
+    folder.mkdir()
+    sample = Path(__file__).resolve().parents[1] / "data" / "hcpcs" / "hcpcs-2026-jan-sample.csv"
+    (folder / sample.name).write_bytes(sample.read_bytes())
+    assert run(home, capsys, "ingest", "--quiet", "--source-dir", str(folder))[0] == 0
+    code, out, _err = run(home, capsys, "code", "J0696", "--json")  # no --source-dir now
+    assert code == 0 and json.loads(out)["release"] == "HCPCS Level II, January 2026"
