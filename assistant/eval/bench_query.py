@@ -213,8 +213,11 @@ def langchain_recipe(
     cached_vectors = vectors._collection.count() == len(docs)
     if not cached_vectors:
         vectors.reset_collection()
-        ids = [r.id for r in records]
-        vectors.add_documents(docs, ids=ids)
+        # As Chroma.from_documents does: add in batches Chroma accepts.
+        step = vectors._client.get_max_batch_size()
+        for start in range(0, len(docs), step):
+            chunk = records[start : start + step]
+            vectors.add_documents(docs[start : start + step], ids=[r.id for r in chunk])
     vector_s = time.perf_counter() - started
     started = time.perf_counter()
     bm25_file = folder / "bm25.pickle"
