@@ -14,9 +14,12 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from assistant.answer import unreadable
 from assistant.answer.compose import Composer
 from assistant.answer.followup import user_turns
 from assistant.answer.guard import guard
+from assistant.config import Settings
+from assistant.core import gate
 from assistant.core.answer import Answer
 from assistant.llm import writer
 
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
 log = logging.getLogger(__name__)
+MAX_CHARS = int(Settings.model_fields["max_question_chars"].default)
 REMOTE_NOTICE = (
     "Note: an LLM backend outside this machine ({where}) words the answers, so your questions "
     "and the sources are sent to it."
@@ -41,11 +45,16 @@ class AnswerChain:
     """question (+ history) -> Answer; ``stream`` yields the answer as it grows."""
 
     def __init__(
-        self, composer: Composer, llm: BaseChatModel | None = None, remote: str = ""
+        self,
+        composer: Composer,
+        llm: BaseChatModel | None = None,
+        remote: str = "",
+        max_chars: int = MAX_CHARS,
     ) -> None:
         self.composer = composer
         self.llm = llm
         self.remote = remote  # where a non-loopback backend is, for a one-time notice
+        self.max_chars = max_chars
         self._noticed = False
 
     def invoke(self, turn: str | Turn) -> Answer:
@@ -56,7 +65,13 @@ class AnswerChain:
         return RunnableLambda(self.invoke)
 
     def stream(self, turn: str | Turn) -> Iterator[Answer]:
+        """The answer as it grows; ``gate.BadInput`` for an empty or over-long question."""
         question, history = _unpack(turn)
+        question, history = gate.question(question, self.max_chars), gate.history(history)
+        early = unreadable.answer(question)
+        if early is not None:  # no LLM call for noise: nothing in it to word
+            yield apply_guard(early, self.composer)
+            return
         answer = self._compose(question, history)
         if self.llm is None or not answer.citations:
             yield apply_guard(answer, self.composer)
@@ -100,16 +115,20 @@ class AnswerChain:
 
 
 def build_chain(
-    composer: Composer, llm: BaseChatModel | None = None, remote: str = ""
+    composer: Composer,
+    llm: BaseChatModel | None = None,
+    remote: str = "",
+    max_chars: int = MAX_CHARS,
 ) -> AnswerChain:
     """The chain every interface answers through."""
-    return AnswerChain(composer, llm, remote)
+    return AnswerChain(composer, llm, remote, max_chars)
 
 
 def _unpack(turn: str | Turn) -> tuple[str, list[dict[str, Any]]]:
     if isinstance(turn, str):
         return turn, []
-    return str(turn.get("question", "")), list(turn.get("history") or [])
+    question = turn.get("question")
+    return question if isinstance(question, str) else "", list(turn.get("history") or [])
 
 
 def apply_guard(answer: Answer, composer: Composer) -> Answer:

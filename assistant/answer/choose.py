@@ -13,19 +13,30 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from assistant.codesets.icd10pcs.codeset import SURGICAL
 from assistant.core.codeset import CodeSet
 from assistant.text.stems import terms
 
+# All constants below were chosen together by a grid search on the dev mix written for this
+# (knowledge/eval/icd10cm_lay_dev, pcs_dev and hcpcs_dev: each query's set is its code's set),
+# checked on their holdout files, and against the ICD-10-CM figures of ../shared/eval so that
+# routing does not cost the diagnosis lookups (see the README's figures).
 # Smoothing weight, in texts: how strongly a set's estimate leans on all sets' texts together.
-# Chosen on knowledge/eval/mixed_dev.jsonl (written for this; the ICD-10-CM, ICD-10-PCS and
-# HCPCS dev sets' queries with their set).
-SMOOTHING = 20.0
+SMOOTHING = 200.0
 DOSE_BONUS = 4.0  # log-odds a stated dose adds for HCPCS (drugs are billed by dose there)
-# Two sets within this log-odds of each other: the question is shown the best of each.
-UNCLEAR = 2.0
+# Log prior odds: most questions are about diagnoses.
+PRIORS = {"icd10cm": 2.5}
+# Log-odds an operation word ("excision", "-ectomy") adds for the procedure code sets.
+PROCEDURE_BONUS = 8.0
+# Log-odds a state or an encounter ("status", "history of", "fitting and adjustment",
+# "complication of") adds for ICD-10-CM, whose Chapter 21 and T80-T88 codes name them.
+DIAGNOSIS_BONUS = 8.0
+# Log-odds per unit of cosine similarity between the question and a set's nearest record: a
+# question written like a set's titles is for that set.
+CLOSENESS_WEIGHT = 30.0
 
 _DOSE = re.compile(
     r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|g|gm|grams?|ml|cc|units?|iu|meq|microgram)\b", re.I
@@ -38,6 +49,16 @@ _VISIT = re.compile(
     re.I,
 )
 PROCEDURE_SETS = ("icd10pcs", "cpt")
+# A procedure named as the circumstance of a condition is a diagnosis question ("status post
+# appendectomy", "infection following a procedure", "attention to colostomy"): ICD-10-CM
+# codes these states (Chapter 21 Z codes, T80-T88 complications).
+_AFTER = re.compile(
+    r"\b(?:status post|s/p|history of|complications?|following|after|attention to|encounter for|"
+    r"failure of|malfunction|infection of|presence of|absence of|due to|postprocedural|"
+    r"post-?operative|status|replaced by|in situ|fitting and adjustment|not carried out|"
+    r"examination|dependence on|mechanical complication)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -49,8 +70,13 @@ class Choice:
     named: bool = False
 
 
-def choose(question: str, codesets: Sequence[CodeSet]) -> list[Choice]:
-    """The code sets for a lookup question, the likeliest first."""
+def choose(
+    question: str,
+    codesets: Sequence[CodeSet],
+    closeness: Mapping[str, float] | None = None,
+) -> list[Choice]:
+    """The code sets for a lookup question, the likeliest first. ``closeness`` is, per code
+    set, the cosine similarity of the question to that set's nearest record, when known."""
     named = [cs for cs in codesets if cs.names.search(question)]
     if named:
         return [Choice(cs, 0.0, named=True) for cs in named]
@@ -73,18 +99,29 @@ def choose(question: str, codesets: Sequence[CodeSet]) -> list[Choice]:
             )
             for r in roots
         )
+        score += PRIORS.get(cs.name, 0.0)
+        score += CLOSENESS_WEIGHT * (closeness or {}).get(cs.name, 0.0)
+        if cs.name == "icd10cm" and _AFTER.search(question):
+            score += DIAGNOSIS_BONUS
         if cs.name == "hcpcs" and _DOSE.search(question):
             score += DOSE_BONUS
+        if (
+            cs.name in PROCEDURE_SETS
+            and _names_procedure(question, codesets)
+            and not _AFTER.search(question)
+        ):
+            score += PROCEDURE_BONUS
         scored.append(Choice(cs, score))
     scored.sort(key=lambda c: -c.score)
     return _procedures_by_setting(question, scored)
 
 
-def unclear(choices: list[Choice]) -> bool:
-    """Whether the two likeliest sets are too close to call."""
-    return (
-        len(choices) > 1 and not choices[0].named and choices[0].score - choices[1].score < UNCLEAR
+def _names_procedure(question: str, codesets: Sequence[CodeSet]) -> bool:
+    """Whether the question names an operation (the procedure code set's own action words)."""
+    actions: frozenset[str] = frozenset().union(
+        *(getattr(cs, "actions", frozenset()) for cs in codesets)
     )
+    return bool(terms(question) & actions) or any(SURGICAL.search(r) for r in terms(question))
 
 
 def _procedures_by_setting(question: str, ranked: list[Choice]) -> list[Choice]:

@@ -11,8 +11,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.answer import codes, followup, lookup, passages, router, tables
+from assistant.answer import codes, followup, lookup, passages, router, tables, unreadable
 from assistant.codesets import CodeSets
+from assistant.core import gate
 from assistant.core.answer import Answer
 from assistant.core.codeset import CodeSearch
 from assistant.search.lexical import LexicalIndex
@@ -48,6 +49,9 @@ class Composer:
 
     def answer(self, question: str, history: Sequence[dict[str, Any]] | None = None) -> Answer:
         """The answer to one turn, read against the earlier turns of ``history``."""
+        question, history = gate.clean(question), gate.history(history)
+        if (early := unreadable.answer(question)) is not None:
+            return early
         codes, _rest = router.code_tokens(question, self.codesets)
         reading = followup.read(question, history, has_codes=bool(codes))
         result = self._answer(reading.question)
@@ -58,7 +62,11 @@ class Composer:
 
     def _answer(self, question: str) -> Answer:
         decision = router.route(question, self.codesets)
-        if decision.kind in {router.OPEN, router.LOOKUP}:
+        # A rule question that shares a word with a table row ("solely" and "sole (foot)") is
+        # still a rule question: the tables answer lookups only.
+        if decision.kind == router.LOOKUP or (
+            decision.kind == router.OPEN and not decision.guideline_cue
+        ):
             found = tables.answer(self, question)
             if found is not None:
                 return found

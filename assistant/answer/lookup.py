@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from assistant.answer import router
-from assistant.answer.choose import Choice, choose, unclear
+from assistant.answer.choose import Choice, choose
 from assistant.core.answer import Answer, Sources
 from assistant.core.codeset import CodeHit, CodeSearch, CodeSet
+from assistant.search.vectors import VectorStore
 
 if TYPE_CHECKING:
     from assistant.answer.compose import Composer
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
 MIN_DENSE = 0.35
 INDEX_SOURCE = "ICD-10-CM Alphabetic Index"
 AUTO = "auto"
+# Two sets within this log-odds of each other: the other set's best code is shown second, so
+# a question that could be either finds its code in the first two (chosen with the constants of
+# ``choose``).
+UNCLEAR = 1.0
 
 
 @dataclass
@@ -41,25 +46,40 @@ def find(
     searches: Mapping[str, CodeSearch],
     k: int,
     codeset: str = AUTO,
+    store: VectorStore | None = None,
 ) -> Found:
-    """Codes for a description from ``codeset`` ("auto": the set the question speaks for; when
-    two sets are too close to call, the other's best code is shown second)."""
+    """Codes for a description from ``codeset`` ("auto": the set the question speaks for, by
+    its words and, with ``store``, by how close it is to each set's records; when two sets
+    stay too close to call, the other's best code is shown second)."""
     by_name = {cs.name: cs for cs in codesets}
     if codeset != AUTO:
-        picked = [by_name[codeset]]
         choices = [Choice(by_name[codeset], 0.0, named=True)]
     else:
-        choices = choose(question, codesets)
-        picked = [c.code_set for c in choices]
+        near = (
+            closeness(store, codesets, question)
+            if store is not None and len(codesets) > 1
+            else None
+        )
+        choices = choose(question, codesets, near)
     found = Found(sets=by_name, choices=choices)
-    primary = _search(searches[picked[0].name], picked[0], question, k)
-    found.hits = primary
-    if codeset == AUTO and unclear(choices):
-        found.unclear = True
-        other = _search(searches[picked[1].name], picked[1], question, 1)
-        if other:
-            found.hits = primary[:1] + other[:1] + primary[1 : k - 1]
+    first = choices[0].code_set
+    found.hits = _search(searches[first.name], first, question, k)
+    runner = choices[1] if len(choices) > 1 and not choices[0].named else None
+    if runner is not None and choices[0].score - runner.score < UNCLEAR:
+        second = _search(searches[runner.code_set.name], runner.code_set, question, 1)
+        if second:
+            found.unclear = True
+            found.hits = found.hits[:1] + second[:1] + found.hits[1 : k - 1]
     return found
+
+
+def closeness(store: VectorStore, codesets: Sequence[CodeSet], question: str) -> dict[str, float]:
+    """Per code set, the cosine similarity of the question to the set's nearest record."""
+    vector = store.embeddings.embed_query(question)
+    return {
+        cs.name: max((s for _, s in store.search(cs.collection, vector, 1)), default=0.0)
+        for cs in codesets
+    }
 
 
 def _search(search: CodeSearch, cs: CodeSet, question: str, k: int) -> list[CodeHit]:
@@ -70,7 +90,7 @@ def _search(search: CodeSearch, cs: CodeSet, question: str, k: int) -> list[Code
 
 
 def lookup(composer: Composer, question: str, decision: router.Route) -> Answer:
-    found = find(question, composer.codesets, composer.searches, composer.k)
+    found = find(question, composer.codesets, composer.searches, composer.k, store=composer.store)
     hits = found.hits
     best_set = found.code_set(hits[0]) if hits else composer.codesets[0]
     weak = (

@@ -37,7 +37,13 @@ _GUIDELINE = re.compile(
     r"uncertain diagnos\w*|borderline|rule out|history of|late effect|sequela|"
     r"when (should|do|can|is|are|must)|how (should|do|is|are|must) (i|you|we)? ?(code|report|assign|sequence)|"
     r"is it (ok|okay|allowed|appropriate)|can i (code|report|assign|use)|should i (code|report|assign|use)|"
-    r"what does .* mean|meaning of|required|requirement)\b",
+    r"what does .* mean|meaning of|required|requirement)\b"
+    # A case to code: "how is MRSA pneumonia coded?", "admitted with sepsis and pneumonia, which
+    # first?", "what is the first-listed code?" asks for the rule that governs it.
+    r"|\bhow (?:is|are|should|would|do|does|must) .{0,80}\b(?:coded|sequenced|reported|listed|assigned)\b"
+    r"|\b(?:code[sd]?|list(?:ed)?|sequence[sd]?|report(?:ed)?|goes|go|comes?) first\b"
+    r"|\bwhich (?:\w+ )?(?:is |goes |comes |should be |gets )?(?:coded |listed |sequenced )?first\b"
+    r"|\b(?:admitted|presents?|presented|seen) (?:with|for)\b",
     re.I,
 )
 _LOOKUP_ASK = re.compile(

@@ -58,12 +58,13 @@ class CodeSets(Sequence[CodeSet]):
         return next((cs for cs in self._items if cs.name == name), None)
 
     def find(self, code: str) -> tuple[CodeSet, CodeInfo] | None:
-        """The code set a typed code belongs to, and the code there, or None."""
-        for cs in self._items:
-            info = cs.info(code)
-            if info is not None:
-                return cs, info
-        return None
+        """The code set a typed code belongs to, and the code there, or None. A set that writes
+        the code exactly as typed wins ("E0935" is HCPCS's E0935 before ICD-10-CM's E09.35)."""
+        found = [(cs, info) for cs in self._items if (info := cs.info(code)) is not None]
+        typed = "".join(code.split()).upper()
+        exact = [(cs, info) for cs, info in found if info.code.upper() == typed]
+        best = exact or found
+        return best[0] if best else None
 
     def resolve(self, code: str) -> tuple[CodeSet, CodeInfo]:
         """Like ``find``, but an unknown code raises ``UnknownCodeError`` from the code set

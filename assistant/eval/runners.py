@@ -70,14 +70,15 @@ def eval_lookup(
     _require(rows, "query", "code")
     codeset = codeset or "auto"
     sets, searches = container.codesets, container.searches
-    find("warm up the model and the indexes", sets, searches, k, codeset)
+    store = container.store
+    find("warm up the model and the indexes", sets, searches, k, codeset, store)
     top1 = topk = rr = 0.0
     invalid = 0
     ms: list[float] = []
     for row in rows:
         expected = _expected(sets, str(row["code"]))
         started = time.perf_counter()
-        found = find(str(row["query"]), sets, searches, max(k, 5), codeset)
+        found = find(str(row["query"]), sets, searches, max(k, 5), codeset, store)
         ms.append((time.perf_counter() - started) * 1000)
         codes = [h.code for h in found.hits]
         invalid += sum(
@@ -115,7 +116,7 @@ def eval_routing(container: Container, rows: list[dict[str, Any]]) -> dict[str, 
         if owner is None:
             raise EvalFileError(f"{row['code']} is in no loaded code set")
         started = time.perf_counter()
-        found = find(str(row["query"]), sets, searches, 5)
+        found = find(str(row["query"]), sets, searches, 5, store=container.store)
         ms.append((time.perf_counter() - started) * 1000)
         first = found.hits[0].code_set if found.hits else ""
         right.setdefault(owner[0].name, []).append(int(first == owner[0].name))

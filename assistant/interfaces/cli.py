@@ -1,9 +1,14 @@
-"""The ``medcode`` command line: a thin layer over the services, one-line errors, JSON output."""
+"""The ``medcode`` command line: a thin layer over the services, one-line errors, JSON output.
+
+Exit codes, the same for every command: 0 done, 2 bad input (a question, a code, an option or
+a file the user named), 1 an internal error or a source an ingest had to skip.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -13,13 +18,17 @@ from pydantic import ValidationError
 
 from assistant.config import Settings
 from assistant.container import Container
+from assistant.core import gate
 from assistant.core.codeset import UnknownCodeError
+from assistant.interfaces import queries
+from assistant.interfaces.queries import CODESET_CHOICES
 
-CODESET_CHOICES = ["auto", "icd10cm", "icd10pcs", "hcpcs", "cpt"]
 
-
-class UserError(Exception):
+class UserError(gate.BadInput):
     """Bad input from the user: reported as one line, exit code 2."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("usage", message)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -37,18 +46,6 @@ def _container(args: argparse.Namespace) -> Container:
 
 def _emit(obj: Any, as_json: bool, text: str) -> None:
     print(json.dumps(obj, ensure_ascii=False) if as_json else text)
-
-
-def _question(text: str, settings: Settings) -> str:
-    text = " ".join(text.split())
-    if not text:
-        raise UserError("empty question: type a description, a code or a question")
-    if len(text) > settings.max_question_chars:
-        raise UserError(
-            f"question too long: {len(text)} characters (limit {settings.max_question_chars}); "
-            "shorten it to the part you need coded"
-        )
-    return text
 
 
 # --- commands ------------------------------------------------------------------------------
@@ -76,7 +73,10 @@ def _import_cpt(settings: Settings, path: Path, edition: str | None) -> None:
 
     if not path.is_file():
         raise UserError(f"no CPT file at {path}")
-    data = read_cpt(path, edition)
+    try:
+        data = read_cpt(path, edition)
+    except (ValueError, UnicodeDecodeError) as exc:  # a file the user named: bad input
+        raise UserError(str(exc).splitlines()[0] if str(exc) else f"{path}: unreadable") from None
     save_copy(settings, data)
     print(
         f"cpt: {len(data.codes)} codes imported from {path.name} (licensed; kept in {settings.home})",
@@ -85,37 +85,17 @@ def _import_cpt(settings: Settings, path: Path, edition: str | None) -> None:
 
 
 def cmd_lookup(args: argparse.Namespace) -> int:
-    from assistant.answer.lookup import find
-
     container = _container(args)
-    query = _question(args.text, container.settings)
-    codeset = _codeset(container, args.codeset)
-    _require_index(container)
-    found = find(query, container.codesets, container.searches, args.k, codeset)
-    if not found.hits:
-        _reject_unknown_codes(container, query)
-    results = [
-        {
-            "code": h.code,
-            "description": h.description,
-            "billable": h.billable,
-            "score": h.score,
-            "source": found.code_set(h).source_label,
-            "code_set": h.code_set,
-            **({"detail": h.detail} if h.detail else {}),
-        }
-        for h in found.hits
-    ]
-    lines = [f"{r['code']:<9} {r['description']}" for r in results] or ["no matching code found"]
-    _emit({"query": query, "results": results}, args.json, "\n".join(lines))
+    result = queries.lookup(container, args.text, args.k, args.codeset)
+    _emit(result, args.json, queries.lookup_lines(result))
     return 0
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
     container = _container(args)
-    question = _question(args.question, container.settings)
+    question = gate.question(args.question, container.settings.max_question_chars)
     history = _history(Path(args.history)) if args.history else []
-    _require_index(container)
+    queries.require_index(container)
     answer = container.ask(question, history)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
@@ -133,7 +113,7 @@ def _history(path: Path) -> list[dict[str, Any]]:
     except OSError as exc:
         raise UserError(f"cannot read history file {path}: {exc.strerror or exc}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(f"history file {path} is not JSON: {exc}") from None
+        raise UserError(f"history file {path} is not JSON: {gate.clean(str(exc))}") from None
     if not isinstance(data, list) or not all(
         isinstance(m, dict)
         and m.get("role") in {"user", "assistant"}
@@ -147,39 +127,16 @@ def _history(path: Path) -> list[dict[str, Any]]:
 
 
 def cmd_code(args: argparse.Namespace) -> int:
-    container = _container(args)
-    cs, info = container.codesets.resolve(args.code)
-    details = cs.details(info.code)
-    status = "billable" if info.billable else "not billable on its own"
-    text = "\n".join(
-        [
-            f"{info.code} {info.description} ({status})",
-            *cs.brief(info.code, full=True),
-            f"Code set: {cs.label}.",
-        ]
-    )
+    details, text = queries.code(_container(args), args.code)
     _emit(details, args.json, text)
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    if len(args.codes) < 2:
+    if len(args.codes) < 2:  # before anything is loaded
         raise UserError("give at least two codes to check together")
-    container = _container(args)
-    cs = container.codesets.get("icd10cm")
-    checker = getattr(cs, "check", None)
-    if cs is None or checker is None:
-        raise UserError("pair checks need ICD-10-CM, which is not loaded")
-    result = checker(list(args.codes))
-    lines = [
-        f"{c['code']} and {c['other']}: Excludes1 at {c['level']}: {c['note']}"
-        for c in result["conflicts"]
-    ] or [f"No Excludes1 conflict among {', '.join(result['codes'])}."]
-    lines += [
-        f"{c['code']} with {c['other']}: allowed, Excludes2 at {c['level']}: {c['note']}"
-        for c in result["allowed_with_note"]
-    ]
-    _emit(result, args.json, "\n".join(lines))
+    result, text = queries.check(_container(args), args.codes)
+    _emit(result, args.json, text)
     return 0
 
 
@@ -210,13 +167,52 @@ def cmd_download(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from assistant.interfaces.web import serve
+    from assistant.interfaces.server import serve
 
     settings = _settings(args)
     if args.port:
         settings.port = args.port
-    serve(settings)
+    if args.host:
+        settings.host = args.host
+    serve(settings, insecure=args.insecure)
     return 0
+
+
+def cmd_auth(args: argparse.Namespace) -> int:
+    """``auth user NAME`` (asks for a password) or ``auth token NAME`` (prints a new token)."""
+    import getpass
+
+    from assistant.interfaces import auth
+
+    settings = _settings(args)
+    path = Path(args.file) if args.file else settings.auth_file or settings.home / "users"
+    if args.kind == "token":
+        token = auth.new_token()
+        auth.add_entry(path, args.name, auth.hash_token(token))
+        print(token)
+        print(
+            f"medcode: token {args.name} saved (hashed) in {path}; it is shown only once",
+            file=sys.stderr,
+        )
+        return 0
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"password for {args.name}: ")
+        if getpass.getpass("again: ") != password:
+            raise UserError("the two passwords differ")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"a password needs at least {MIN_PASSWORD} characters")
+    auth.add_entry(path, args.name, auth.hash_password(password))
+    print(
+        f"medcode: user {args.name} saved (scrypt) in {path}; serve with MEDCODE_AUTH_FILE={path}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+# NIST SP 800-63B 5.1.1.2: memorized secrets of at least 8 characters.
+MIN_PASSWORD = 8
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -239,47 +235,71 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return 0
     if not args.file:
         raise UserError(f"eval {args.set} needs a JSON Lines file")
-    rows = [row for name in args.file for row in runners.read_jsonl(Path(name))]
-    _require_index(container)
+    k = gate.k(args.k)
+    try:
+        rows = [row for name in args.file for row in runners.read_jsonl(Path(name))]
+    except (runners.EvalFileError, UnicodeDecodeError) as exc:  # a file the user named
+        raise UserError(str(exc).splitlines()[0]) from None
+    queries.require_index(container)
     run = {
         "lookup": lambda: runners.eval_lookup(
-            container, rows, k=args.k, codeset=_codeset(container, args.codeset)
+            container, rows, k=k, codeset=queries.checked_codeset(container, args.codeset)
         ),
         "routing": lambda: runners.eval_routing(container, rows),
-        "followups": lambda: runners.eval_followups(container, rows, k=args.k),
+        "followups": lambda: runners.eval_followups(container, rows, k=k),
         "guidelines": lambda: runners.eval_guidelines(container, rows),
         "career": lambda: runners.eval_career(container, rows),
     }[args.set]
-    print(json.dumps(run()))
+    try:
+        report = run()
+    except runners.EvalFileError as exc:  # a row without its fields, a code in no set
+        raise UserError(str(exc).splitlines()[0]) from None
+    print(json.dumps(report))
     return 0
 
 
-def _reject_unknown_codes(container: Container, query: str) -> None:
-    """A lookup of a code that does not exist is an input error with the nearest codes."""
-    from assistant.answer.router import code_tokens
-
-    codes, _rest = code_tokens(query, container.codesets)
-    for code in codes:
-        container.codesets.resolve(code)  # raises UnknownCodeError, an input error
-
-
-def _codeset(container: Container, name: str) -> str:
-    """The ``--codeset`` choice, checked against what is loaded."""
-    if name == "auto" or container.codesets.get(name) is not None:
-        return name
-    how = (
-        "import a licensed file with `medcode ingest --cpt FILE`"
-        if name == "cpt"
-        else "run `medcode download`, or `medcode ingest --source-dir DIR` with its files"
+# --- bench ---------------------------------------------------------------------------------
+def _load_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--url", help="the running server (default: http://127.0.0.1:$MEDCODE_PORT)")
+    p.add_argument("--clients", type=int, default=20, help="concurrent clients")
+    p.add_argument("--questions", type=int, default=25, help="questions each client asks")
+    p.add_argument(
+        "--file", help="JSON Lines of questions ({'question'} or {'query'}); default: built in"
     )
-    raise UserError(f"code set {name} is not loaded; {how}")
+    p.add_argument("--endpoint", choices=["ask", "lookup"], default="ask")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
+    p.add_argument("--token", help="bearer token when the server has a sign-in ($MEDCODE_TOKEN)")
 
 
-def _require_index(container: Container) -> None:
-    if container.lexical.count(container.codesets[0].collection) == 0:
-        raise UserError(
-            f"no codes ingested in {container.settings.home}; run `medcode ingest` first"
-        )
+def cmd_bench_load(args: argparse.Namespace) -> int:
+    from assistant.eval import load
+
+    settings = _settings(args)
+    questions = load.read_questions(Path(args.file)) if args.file else load.QUESTIONS
+    report = load.bench_load(
+        args.url or f"http://127.0.0.1:{settings.port}",
+        questions,
+        clients=args.clients,
+        per_client=args.questions,
+        endpoint=args.endpoint,
+        timeout=args.timeout,
+        token=args.token or os.environ.get("MEDCODE_TOKEN"),
+    )
+    print(json.dumps(report))
+    return 0 if report["errors"] == 0 else 1
+
+
+# ``medcode bench ACTION``: a summary, the action's own arguments and what runs it.
+BENCH_ACTIONS: dict[
+    str,
+    tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]],
+] = {
+    "load": (
+        "drive the running server from concurrent clients: requests, errors, p50/p95/max",
+        _load_arguments,
+        cmd_bench_load,
+    ),
+}
 
 
 # --- parser ----------------------------------------------------------------------------------
@@ -330,9 +350,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_download)
 
-    p = sub.add_parser("serve", help="serve the chat page on 127.0.0.1")
+    p = sub.add_parser("serve", help="serve the chat page and the JSON API on 127.0.0.1")
     p.add_argument("--port", type=int, default=0)
+    p.add_argument("--host", help="address to bind (default: $MEDCODE_HOST or 127.0.0.1)")
+    p.add_argument(
+        "--insecure",
+        action="store_true",
+        help="allow a non-loopback address without a sign-in (a warning is printed)",
+    )
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("auth", help="add a user (password) or a bearer token to a users file")
+    p.add_argument("kind", choices=["user", "token"])
+    p.add_argument("name")
+    p.add_argument("--file", help="users file (default: $MEDCODE_AUTH_FILE or MEDCODE_HOME/users)")
+    p.set_defaults(func=cmd_auth)
+
+    p = sub.add_parser("bench", help="benchmarks on this machine; one JSON line on stdout")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, (summary, add_arguments, run) in BENCH_ACTIONS.items():
+        action = actions.add_parser(name, help=summary)
+        add_arguments(action)
+        action.set_defaults(func=run)
 
     p = sub.add_parser("eval", help="run an evaluation set and print its figures as JSON")
     p.add_argument(
@@ -359,8 +398,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
-    except (UserError, UnknownCodeError) as exc:
-        print(f"medcode: {exc}", file=sys.stderr)
+    except (gate.BadInput, UnknownCodeError) as exc:
+        print(f"medcode: {_line(exc)}", file=sys.stderr)
         return 2
     except ValidationError as exc:
         first = exc.errors()[0]
@@ -369,12 +408,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    except (ValueError, OSError) as exc:
-        print(
-            f"medcode: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
-            file=sys.stderr,
-        )
+    except KeyboardInterrupt:
+        print("medcode: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, OSError) as exc:  # a file or a service this command could not use
+        print(f"medcode: {_line(exc)}", file=sys.stderr)
         return 1
+    except Exception as exc:  # an internal error: one line, never a traceback
+        print(f"medcode: internal error ({type(exc).__name__}): {_line(exc)}", file=sys.stderr)
+        return 1
+
+
+def _line(exc: BaseException) -> str:
+    """An exception as one printable line (its first line, cleaned; else its type)."""
+    text = gate.clean(str(exc).splitlines()[0]) if str(exc).strip() else ""
+    return text or type(exc).__name__
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.text.negation import asserted, negated, strip_negated
+from assistant.text.numbers import number_fit
 from assistant.text.stems import root, terms
 
 _UNSPECIFIED = re.compile(r"\b(unspecified|nos|not otherwise specified)\b")
@@ -82,6 +83,9 @@ class Weights:
     overlap: float = 0.3
     polarity: float = 0.1
     qualifier: float = 0.04
+    # A number of the question inside (or outside) a title's range ("BMI 42" and "40.0-44.9"):
+    # sibling titles differ by nothing else, so this outweighs their small cosine differences.
+    number: float = 0.1
 
 
 def features(query: str, candidate: str, typed: str | None = None) -> tuple[float, float, float]:
@@ -137,4 +141,5 @@ def rescore(
         + weights.overlap * overlap
         + weights.polarity * polarity
         + weights.qualifier * qualifier
+        + weights.number * number_fit(query, candidate)
     )

@@ -20,6 +20,7 @@ from assistant.search.lexical import LexicalIndex
 from assistant.search.rerank import rescore
 from assistant.search.vectors import VectorStore
 from assistant.text.bridges import Bridge, expand, substitute
+from assistant.text.trails import natural
 
 POOL = 50  # candidate codes re-scored per query
 LEXICAL_WEIGHT = 0.1  # normalised BM25 of a code's own words (title, inclusion terms, parents)
@@ -94,7 +95,9 @@ class HybridRetriever(BaseRetriever):
     def _search_words(self, typed: str, k: int) -> list[CodeHit]:
         """Dense and BM25 candidates, re-scored, then completed to billable codes."""
         encounter = encounter_from_text(typed)
-        text = without_visit(typed) or typed
+        # An Index trail ("Colitis, amebic") is read in the order of a description: the
+        # embedding model reads natural phrases; the words, and so BM25, stay the same.
+        text = natural(without_visit(typed) or typed)
         expanded = expand(text, self.bridges)
         vector = self.store.embeddings.embed_query(expanded)
         substituted = substitute(text, self.bridges)

@@ -22,6 +22,7 @@ from assistant.core.codeset import (
 )
 from assistant.core.records import Record, Scalar, record_id
 from assistant.core.vocabulary import Vocabulary, count_roots
+from assistant.text.stems import terms
 
 if TYPE_CHECKING:
     from assistant.codesets import LoadContext
@@ -33,6 +34,18 @@ TITLE = "ICD-10-PCS"
 # token; PCS codes are typed in capitals, so ordinary words are not taken for codes.
 _TOKEN = re.compile(r"(?<![\w.])([0-9A-HJ-NP-Z]{7})(?![\w])")
 DEFINED = (3, 5)  # axes whose definitions an answer quotes: root operation, approach
+# Word endings that name an operation in medical terminology (-ectomy excision, -otomy
+# incision, -ostomy opening, -plasty repair, -scopy viewing, -pexy fixation, -rrhaphy suture,
+# -centesis puncture, -desis binding, -tripsy crushing), matched on word roots.
+SURGICAL = re.compile(r"(?:ectom|otom|ostom|plast|scop|pex|rrhaph|centes|odes|trips)$")
+# Root operations whose names are everyday words that name no procedure on their own ("a
+# change", "under control", "a transfer"), or a condition as often ("retinal detachment").
+GENERIC_OPERATIONS = frozenset(
+    terms(
+        "alteration change control creation destruction detachment division inspection map "
+        "release restriction revision supplement transfer"
+    )
+)
 
 
 class Icd10pcs:
@@ -48,6 +61,25 @@ class Icd10pcs:
         self.definitions = definitions
         self.index = index
         self.release = f"FY{tables.version}"
+
+    @cached_property
+    def actions(self) -> frozenset[str]:
+        """Roots of the words that name a procedure: the root operations of the Medical and
+        Surgical and Obstetrics sections, the operation words their definitions give as
+        examples ("nephrectomy", "angioplasty") and the Index's procedure main terms."""
+        roots: set[str] = set()
+        for section in ("0", "1"):
+            axis = (self.definitions.sections.get(section, {}) if self.definitions else {}).get(3)
+            for term in axis.terms if axis else ():
+                roots |= terms(" ".join(term.titles)) - GENERIC_OPERATIONS
+                roots |= {r for text in term.includes for r in terms(text) if SURGICAL.search(r)}
+        # The Index's one-word main terms that lead to a code are procedure names
+        # ("Appendectomy", "Colonoscopy"); entries that only say "use" name anatomy or devices.
+        for entry in self.index.entries:
+            one_word = len(entry.trail) == 1 and len(entry.trail[0].split()) == 1
+            if one_word and (entry.codes or entry.see) and not entry.use:
+                roots |= terms(entry.trail[0])
+        return frozenset(roots - GENERIC_OPERATIONS)
 
     @cached_property
     def vocabulary(self) -> Vocabulary:
@@ -168,15 +200,27 @@ class Icd10pcs:
         return [IngestGroup(NAME, self.collection, partial(index_records, self.index))]
 
     def searcher(self, backends: SearchBackends) -> CodeSearch:
-        return PcsSearch(self, backends.k)
+        return PcsSearch(self, backends.k, backends)
 
 
 class PcsSearch:
     """Codes built from the description (Index, then each axis), as ``CodeHit``s."""
 
-    def __init__(self, codeset: Icd10pcs, k: int = 5) -> None:
+    def __init__(
+        self, codeset: Icd10pcs, k: int = 5, backends: SearchBackends | None = None
+    ) -> None:
         self.codeset = codeset
         self.k = k
+        self.backends = backends
+
+    def closeness(self, query: str) -> float:
+        """Cosine similarity of the question to the nearest Index entry: how much it reads
+        like a procedure (0 without the store)."""
+        if self.backends is None:
+            return 0.0
+        store = self.backends.store
+        vector = store.embeddings.embed_query(query)
+        return max((s for _, s in store.search(self.codeset.collection, vector, 3)), default=0.0)
 
     def search_codes(self, query: str, k: int | None = None) -> list[CodeHit]:
         k = k or self.k
@@ -197,6 +241,7 @@ class PcsSearch:
         ]
         index = [{"text": c.text, "codes": c.codes, "line": c.line} for c in result.index_entries]
         hits = []
+        close = self.closeness(query) if result.candidates else 0.0
         for rank, cand in enumerate(result.candidates):
             detail: dict[str, Any] = {
                 "axes": [
@@ -222,7 +267,7 @@ class PcsSearch:
                     score=round(cand.score, 4),
                     matched=index[0]["line"] if index and rank == 0 else "",
                     via=["index", "tables"],
-                    dense=0.0,
+                    dense=round(close, 4),
                     code_set=NAME,
                     detail=detail,
                 )

@@ -1,0 +1,57 @@
+"""Numbers against title ranges, and Index trails read in a description's order."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.text.numbers import measures, number_fit
+from assistant.text.trails import is_trail, natural
+
+
+@pytest.mark.parametrize(
+    ("query", "title", "fit"),
+    [
+        ("BMI 35.4, adult", "Body mass index [BMI] 35.0-35.9, adult", 1),
+        ("BMI 36, adult", "Body mass index [BMI] 40.0-44.9, adult", -1),
+        ("BMI 72", "Body mass index [BMI] 70 or greater, adult", 1),
+        ("blood alcohol 45 mg/100 ml", "Blood alcohol level of 40-59 mg/100 ml", 1),
+        ("newborn check, 12 days old", "Health examination for newborn 8 to 28 days old", 1),
+        ("newborn check", "Health examination for newborn 8 to 28 days old", 0),
+        ("type 2 diabetes", "Body mass index [BMI] 20.0-24.9, adult", 0),
+    ],
+)
+def test_a_stated_number_fits_the_title_whose_range_holds_it(
+    query: str, title: str, fit: int
+) -> None:
+    assert number_fit(query, title) == fit
+
+
+def test_names_with_digits_are_not_measurements() -> None:
+    assert measures("type 1 diabetes after COVID-19, code E11.9") == ()
+
+
+@pytest.mark.parametrize(
+    ("trail", "reading"),
+    [
+        ("Gastritis, atrophic", "atrophic Gastritis"),
+        ("Gastritis, atrophic, chronic", "chronic atrophic Gastritis"),
+        ("Dislocation, shoulder, anterior", "anterior Dislocation of shoulder"),
+        ("Ulcer, stomach, with, perforation", "Ulcer of stomach with perforation"),
+        ("Sprain, ankle, ligament", "Sprain of ligament of ankle"),
+    ],
+)
+def test_an_index_trail_reads_as_a_description(trail: str, reading: str) -> None:
+    assert is_trail(trail)
+    assert natural(trail) == reading
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Chronic gastritis of the antrum, unspecified",
+        "gastritis",
+        "sore throat, first visit, right",
+    ],
+)
+def test_a_description_is_not_taken_for_a_trail(text: str) -> None:
+    assert natural(text) == text or not is_trail(text)
