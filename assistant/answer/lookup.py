@@ -112,6 +112,8 @@ def lookup(composer: Composer, question: str, decision: router.Route) -> Answer:
     lines = [code_line(best_set, best, sources, lead=True)]
     lines += best_set.brief(best.code, question)
     lines += detail_lines(best, sources)
+    report, together = _together(best_set, best, question, sources)
+    lines += together
     if found.unclear and len({h.code_set for h in hits[:2]}) == 2:
         second = found.code_set(hits[1])
         lines.append(
@@ -124,15 +126,54 @@ def lookup(composer: Composer, question: str, decision: router.Route) -> Answer:
     labels = ", ".join(dict.fromkeys(found.code_set(h).label for h in hits))
     lines.append(f"\nCode set: {labels}. Verify against the official code set before billing.")
     codes = [h.code for h in hits]
+    sets = [h.code_set for h in hits]
+    for code in report:
+        if code not in codes:
+            codes.append(code)
+            sets.append(best_set.name)
     return Answer(
         question,
         "\n".join(lines),
         sources.items,
         codes,
         router.LOOKUP,
-        code_sets=[h.code_set for h in hits],
-        report=[best.code],
+        code_sets=sets,
+        report=report,
     )
+
+
+def _together(
+    cs: CodeSet, best: CodeHit, question: str, sources: Sources
+) -> tuple[list[str], list[str]]:
+    """The codes to report for the question in order, and the lines that say why: the best code
+    with the companions its notes call for that the question states."""
+    find_companions = getattr(cs, "companions", None)
+    found = find_companions(best.code, question) if find_companions else []
+    if not found:
+        return [best.code], []
+    order = (
+        [c.code for c in found if c.first] + [best.code] + [c.code for c in found if not c.first]
+    )
+    lines = ["\nReport together, in this order:"]
+    for number, code in enumerate(order, start=1):
+        comp = next((c for c in found if c.code == code), None)
+        info = cs.info(code)
+        n = sources.cite(cs.source_label, code, f"{code} {info.description if info else ''}")
+        line = f"{number}. **{code}** {info.description if info else ''} [{n}]"
+        if comp is not None:
+            label = {
+                "code_first": "Code first",
+                "use_additional_code": "Use additional code",
+                "code_also": "Code also",
+            }[comp.kind]
+            m = sources.cite(
+                cs.source_label,
+                f"{comp.level} {label}",
+                f"{label} note at {comp.level}: {comp.note}",
+            )
+            line += f' (the {label.lower()} note at {comp.level}: "{comp.note}" [{m}])'
+        lines.append(line)
+    return order, lines
 
 
 def code_line(cs: CodeSet, hit: CodeHit, sources: Sources, lead: bool = False) -> str:

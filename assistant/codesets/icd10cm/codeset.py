@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.codesets.icd10cm import excludes, mentions, notes, records, seventh
 from assistant.codesets.icd10cm.alphaindex import SOURCES as INDEX_KINDS
+from assistant.codesets.icd10cm.companions import Companion, companions
 from assistant.codesets.icd10cm.syntax import normalize_code
 from assistant.codesets.icd10cm.tabular import CODE_SET, Tabular, bundled_tabular_path, load_tabular
 from assistant.core.codeset import CodeInfo, CodeSearch, IngestGroup, Mention, label_of
 from assistant.core.records import Record
 from assistant.core.vocabulary import Vocabulary, count_roots
-from assistant.text.bridges import load_terms
+from assistant.text.bridges import Bridge, expand, load_terms
 
 if TYPE_CHECKING:
     from assistant.codesets import LoadContext
@@ -94,6 +95,14 @@ class Icd10cm:
 
     def mentions(self, text: str) -> list[Mention]:
         return mentions.find_mentions(text, self.tabular)
+
+    def companions(self, code: str, question: str) -> list[Companion]:
+        """Codes ``code``'s notes call for whose condition the question states."""
+        return companions(self.tabular, code, expand(question, self.bridges), self.vocabulary)
+
+    @cached_property
+    def bridges(self) -> list[Bridge]:
+        return load_terms()
 
     def check(self, codes: list[str]) -> dict[str, Any]:
         """Excludes1 conflicts and Excludes2 notes among codes reported together."""

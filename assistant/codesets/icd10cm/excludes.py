@@ -225,3 +225,31 @@ def check_codes(tab: Tabular, codes: list[str]) -> dict[str, Any]:
                                 }
                             )
     return {"codes": [n.key for n in nodes], "conflicts": conflicts, "allowed_with_note": allowed}
+
+
+@lru_cache(maxsize=4)
+def _keys(tab: Tabular) -> tuple[str, ...]:
+    """Every code node in Tabular order (the positions ``_order`` gives)."""
+    return tuple(node.key for node in tab.codes())
+
+
+def codes_named(tab: Tabular, note: str, limit: int = 400) -> list[str]:
+    """The billable codes a note names ("(N18.1-N18.6)", "(Z79.4)", "(I12.-, I13.-)"), in
+    Tabular order, at most ``limit``; codes needing a 7th character are left out."""
+    out: list[str] = []
+    order, keys = _order(tab), _keys(tab)
+    for ref in parse_references(note):
+        if ref.end is None:
+            low, high = order.bound(ref.start, last=False), order.bound(ref.start, last=True)
+            if ref.start not in order.first:
+                continue
+        else:
+            low, high = order.bound(ref.start, last=False), order.bound(ref.end, last=True)
+        if low is None or high is None:
+            continue
+        for key in keys[low : high + 1]:
+            if tab.is_billable(key) and key not in out and covers(tab, ref, key):
+                out.append(key)
+                if len(out) >= limit:
+                    return out
+    return out
