@@ -37,8 +37,9 @@ def test_other_specified_prefers_other_over_unspecified() -> None:
 def test_a_bare_diagnosis_prefers_the_unspecified_code() -> None:
     assert features("shingles zoster", "Zoster without complications")[2] > 0
     assert features("appendicitis", "Other appendicitis")[2] < 0
-    # a query with detail does not get the default preference
-    assert features("appendicitis with perforation and abscess", "Other appendicitis")[2] == 0
+    # a query with detail is held to what it states, more lightly than a bare diagnosis
+    detailed = features("appendicitis with perforation and abscess", "Other appendicitis")[2]
+    assert features("appendicitis", "Other appendicitis")[2] < detailed < 0
 
 
 def test_stems_join_word_forms() -> None:
