@@ -85,8 +85,36 @@ class Settings(BaseSettings):
         description="Seconds to wait for the backend's answer before "
         "falling back to the answer from the records.",
     )
-    host: str = Field(default="127.0.0.1", description="Address the chat UI binds to.")
-    port: int = Field(default=7860, description="Port of the chat UI.")
+    host: str = Field(
+        default="127.0.0.1",
+        description="Address the server (page and API) binds to; another than loopback needs "
+        "auth, or `serve --insecure`.",
+    )
+    port: int = Field(default=7860, description="Port of the server (page and API).")
+    auth_file: Path | None = Field(
+        default=None,
+        description="Users file for the page and the API: `NAME:scrypt$...` (a password, "
+        "written by `medcode auth user NAME`) or `NAME:token$...` (a bearer token, "
+        "`medcode auth token NAME`), one a line. Unset with `auth` unset = no sign-in.",
+    )
+    auth: SecretStr | None = Field(
+        default=None,
+        description="The same entries as the users file, comma-separated, for deployments "
+        "that pass secrets in the environment.",
+    )
+    audit_log: Path | None = Field(
+        default=None,
+        description="Opt-in audit log: a JSON Lines file that gets every question with its "
+        "time, user, interface, route and codes. Unset = question text is written nowhere "
+        "(questions may hold patient details).",
+    )
+    concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Questions the server answers at once (page and API together); the rest "
+        "wait in line. See README, Serving a team, for how it was chosen.",
+    )
 
     @property
     def chroma_path(self) -> Path:

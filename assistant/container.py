@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
-from functools import cached_property
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from assistant.codesets import CodeSets, LoadContext, load_code_sets
 from assistant.config import Settings
@@ -47,6 +46,31 @@ def remembered_files(settings: Settings) -> dict[str, Path]:
 
 
 PASSAGES_SHOWN = 3
+T = TypeVar("T")
+
+
+class built(Generic[T]):  # noqa: N801 - used like functools.cached_property
+    """A ``cached_property`` whose first build holds the container's lock: concurrent first
+    requests build a collaborator once (``functools.cached_property`` has no lock of its own
+    from Python 3.12), and later reads take no lock at all."""
+
+    def __init__(self, build: Callable[[Any], T]) -> None:
+        self.build = build
+        self.name = build.__name__
+        self.__doc__ = build.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, container: Any, owner: type | None = None) -> T:
+        if container is None:
+            return self  # type: ignore[return-value]
+        cache = container.__dict__
+        if self.name not in cache:
+            with container._lock:
+                if self.name not in cache:
+                    cache[self.name] = self.build(container)
+        return cache[self.name]  # type: ignore[no-any-return]
 
 
 class Container:
@@ -70,11 +94,11 @@ class Container:
                 self.__dict__[name] = given
 
     # --- sources and code sets (cheap: no model, no Chroma) -------------------------------
-    @cached_property
+    @built
     def manifest(self) -> list[Source]:
         return load_manifest()
 
-    @cached_property
+    @built
     def files(self) -> dict[str, Path]:
         """The official files found, by manifest kind (the first found for each kind): in the
         configured folders, else where the last ingest found them (``--source-dir`` is given
@@ -97,62 +121,57 @@ class Container:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
 
-    @cached_property
+    @built
     def cache(self) -> ParsedCache:
         return ParsedCache(self.settings.cache_path)
 
-    @cached_property
+    @built
     def codesets(self) -> CodeSets:
-        with self._lock:
-            return load_code_sets(LoadContext(self.settings, self.cache, self.files))
+        return load_code_sets(LoadContext(self.settings, self.cache, self.files))
 
     # --- backends that touch the outside ---------------------------------------------------
-    @cached_property
+    @built
     def embeddings(self) -> Embeddings:
         from assistant.search.embeddings import make_embeddings
 
-        with self._lock:
-            return make_embeddings(self.settings)
+        return make_embeddings(self.settings)
 
-    @cached_property
+    @built
     def store(self) -> VectorStore:
         from assistant.search.vectors import VectorStore, make_client
 
-        with self._lock:
-            client = self.chroma_client or make_client(self.settings)
-            return VectorStore(
-                client,
-                self.embeddings,
-                prefix=self.settings.collection,
-                model=self.settings.embedding_model,
-            )
+        client = self.chroma_client or make_client(self.settings)
+        return VectorStore(
+            client,
+            self.embeddings,
+            prefix=self.settings.collection,
+            model=self.settings.embedding_model,
+        )
 
-    @cached_property
+    @built
     def lexical(self) -> LexicalIndex:
         from assistant.search.lexical import LexicalIndex
 
-        with self._lock:
-            return LexicalIndex(self.settings.lexical_path)
+        return LexicalIndex(self.settings.lexical_path)
 
-    @cached_property
+    @built
     def llm(self) -> BaseChatModel | None:
         from assistant.llm import make_chat_model
 
         return make_chat_model(self.settings)
 
     # --- search and answers ----------------------------------------------------------------
-    @cached_property
+    @built
     def backends(self) -> SearchBackends:
         from assistant.search.backends import SearchBackends
         from assistant.text.bridges import load_terms
 
         return SearchBackends(self.store, self.lexical, self.settings.top_k, load_terms())
 
-    @cached_property
+    @built
     def searches(self) -> dict[str, CodeSearch]:
         """Each code set's search, by code set name."""
-        with self._lock:
-            return {cs.name: cs.searcher(self.backends) for cs in self.codesets}
+        return {cs.name: cs.searcher(self.backends) for cs in self.codesets}
 
     def search(self, name: str | None = None) -> CodeSearch:
         """The search of one code set (default: the first, ICD-10-CM)."""
@@ -168,7 +187,7 @@ class Container:
             store=self.store, lexical=self.lexical, collection=collection, k=k, bridges=bridges
         )
 
-    @cached_property
+    @built
     def composer(self) -> Composer:
         from assistant.answer.compose import Composer
 
@@ -182,18 +201,20 @@ class Container:
             k=self.settings.top_k,
         )
 
-    @cached_property
+    @built
     def chain(self) -> AnswerChain:
         from assistant.answer.chain import build_chain
         from assistant.llm import is_remote
 
-        with self._lock:
-            where = (
-                (self.settings.llm_base_url or self.settings.llm)
-                if is_remote(self.settings)
-                else ""
-            )
-            return build_chain(self.composer, llm=self.llm, remote=where)
+        where = (
+            (self.settings.llm_base_url or self.settings.llm) if is_remote(self.settings) else ""
+        )
+        return build_chain(
+            self.composer,
+            llm=self.llm,
+            remote=where,
+            max_chars=self.settings.max_question_chars,
+        )
 
     def ask(self, question: str, history: list[dict[str, Any]] | None = None) -> Answer:
         """The answer to one chat turn (``history``: the earlier ``{"role", "content"}`` turns)."""

@@ -289,11 +289,108 @@ def cmd_bench_load(args: argparse.Namespace) -> int:
     return 0 if report["errors"] == 0 else 1
 
 
+def _rows(files: Sequence[str]) -> list[dict[str, Any]]:
+    """Lookup rows (``{"query", "code"}``) from the JSON Lines files a bench was given."""
+    from assistant.eval import runners
+
+    try:
+        return [row for name in files for row in runners.read_jsonl(Path(name))]
+    except (runners.EvalFileError, UnicodeDecodeError) as exc:
+        raise UserError(str(exc).splitlines()[0]) from None
+
+
+def _query_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", nargs="+", help="JSON Lines of lookups ({'query', 'code'})")
+    p.add_argument("--k", type=int, default=5)
+    p.add_argument(
+        "--systems",
+        default="medcode,langchain,icd10_coder",
+        help="comma-separated: medcode, langchain (the LangChain hybrid recipe), icd10_coder",
+    )
+    p.add_argument("--cache-dir", help="where the recipe's indexes are kept (MEDCODE_HOME/bench)")
+
+
+def cmd_bench_query(args: argparse.Namespace) -> int:
+    from assistant.eval.bench_query import SYSTEMS, bench_query
+
+    systems = tuple(s.strip() for s in args.systems.split(",") if s.strip())
+    unknown = sorted(set(systems) - set(SYSTEMS))
+    if unknown or not systems:
+        raise UserError(f"--systems: unknown {', '.join(unknown)}; from {', '.join(SYSTEMS)}")
+    rows = _rows(args.file)
+    container = _container(args)
+    queries.require_index(container)
+    cache = Path(args.cache_dir) if args.cache_dir else None
+    report = bench_query(container, rows, gate.k(args.k), cache_dir=cache, systems=systems)
+    print(json.dumps(report))
+    return 0
+
+
+def _ingest_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", nargs="*", help="JSON Lines of lookups both stores answer afterwards")
+    p.add_argument("--source-dir", help="folder with the official files (default: as ingest)")
+    p.add_argument("--sample", type=int, default=200, help="lookup rows answered by each store")
+    p.add_argument("--work", help="working folder, wiped first (default MEDCODE_HOME/bench/ingest)")
+
+
+def cmd_bench_ingest(args: argparse.Namespace) -> int:
+    from assistant.eval.bench_ingest import bench_ingest
+
+    settings = _settings(args)
+    source = Path(args.source_dir) if args.source_dir else settings.source_dir
+    report = bench_ingest(
+        settings,
+        source,
+        _rows(args.file),
+        home=Path(args.work) if args.work else None,
+        sample=args.sample,
+    )
+    print(json.dumps(report))
+    return 0
+
+
+def _memory_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--rounds", type=int, default=3, help="times each question is asked")
+
+
+def cmd_bench_memory(args: argparse.Namespace) -> int:
+    from assistant.eval.bench_memory import bench_memory
+
+    settings = _settings(args)
+    if args.rounds < 1:
+        raise UserError("--rounds must be at least 1")
+    container = Container(settings)
+    try:
+        queries.require_index(container)
+    finally:
+        container.close()
+
+    report = bench_memory(settings, rounds=args.rounds)
+    print(json.dumps(report))
+    return 0
+
+
 # ``medcode bench ACTION``: a summary, the action's own arguments and what runs it.
+
 BENCH_ACTIONS: dict[
     str,
     tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]],
 ] = {
+    "query": (
+        "lookups through medcode, the LangChain hybrid recipe and icd10-coder: top1/top5, p50/p95",
+        _query_arguments,
+        cmd_bench_query,
+    ),
+    "ingest": (
+        "ICD-10-CM ingest cold, re-run and a 5%-changed release vs Chroma.from_documents",
+        _ingest_arguments,
+        cmd_bench_ingest,
+    ),
+    "memory": (
+        "peak RSS of a serving process after warm-up, every loaded code set",
+        _memory_arguments,
+        cmd_bench_memory,
+    ),
     "load": (
         "drive the running server from concurrent clients: requests, errors, p50/p95/max",
         _load_arguments,

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-import os
-import sys
+import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
 from assistant.config import Settings
+from assistant.core import gate
 
 if TYPE_CHECKING:
     from assistant.core.answer import Answer, Citation
@@ -77,29 +77,30 @@ def respond(
     question and the Sources panel keeps the last answer's sources, so nothing is lost.
     """
     history = list(history or [])
-    question = " ".join((message or "").split())
-    if not question:
-        history.append({"role": "assistant", "content": EMPTY_HINT})
+    try:
+        question = gate.question(message, max_chars)
+    except gate.BadInput as exc:
+        notice = EMPTY_HINT if exc.kind == "empty" else _sentence(str(exc))
+        history.append({"role": "assistant", "content": notice})
         return history, previous_sources, message or ""
-    if len(question) > max_chars:
-        history.append(
-            {
-                "role": "assistant",
-                "content": f"Question too long: {len(question)} characters (limit "
-                f"{max_chars}). Shorten it to the part you need coded.",
-            }
-        )
-        return history, previous_sources, message
     history.append({"role": "user", "content": question})
     try:
         answer = ask(question)
     except Exception as exc:  # the page must survive any backend failure
-        log.exception("ask failed for %r", question)
+        # The type and the frames say which step failed; the message may quote the question.
+        frames = "".join(traceback.format_tb(exc.__traceback__)).rstrip()
+        log.error("a question from the page failed: %s\n%s", type(exc).__name__, frames)
         detail = " ".join(str(exc).split()) or type(exc).__name__
         history.append({"role": "assistant", "content": f"Sorry, that question failed: {detail}"})
         return history, previous_sources, message
     history.append({"role": "assistant", "content": answer.answer})
     return history, sources_markdown(answer.citations), ""
+
+
+def _sentence(line: str) -> str:
+    """The gate's one line as the page shows it: "Question too long: ... ."."""
+    parts = [part[:1].upper() + part[1:] for part in line.split("; ")]
+    return ". ".join(parts).rstrip(".") + "."
 
 
 def _header(title: str, version_label: str) -> str:
@@ -113,9 +114,15 @@ def _header(title: str, version_label: str) -> str:
 
 
 def build_ui(
-    ask: Callable[[str], Answer], *, title: str, version_label: str, max_chars: int
+    ask: Callable[[str], Answer],
+    *,
+    title: str,
+    version_label: str,
+    max_chars: int,
+    concurrency: int = 1,
 ) -> gr.Blocks:
-    """The chat page: header, chat, question box, example questions and a Sources panel."""
+    """The chat page: header, chat, question box, example questions and a Sources panel;
+    ``concurrency`` questions are answered at once (the server passes its answer slots)."""
 
     def on_send(message: str, history: list[Message], sources: str):
         return respond(message, history, ask, max_chars, previous_sources=sources)
@@ -155,9 +162,10 @@ def build_ui(
             "outputs": [chatbot, sources, box],
             # Callable from the page only: no public API endpoint on a local tool.
             "api_visibility": "private",
-            # Send, Enter and example clicks share one queue, so one question at a time
-            # reaches the services (one SQLite connection, one embedding model).
+            # Send, Enter and example clicks share one queue, served by as many workers as
+            # the server has answer slots (the container is safe for concurrent questions).
             "concurrency_id": "ask",
+            "concurrency_limit": concurrency,
         }
         send.click(**turn)
         box.submit(**turn)
@@ -168,30 +176,15 @@ def build_ui(
     return demo
 
 
-def serve(settings: Settings) -> None:
-    """Build the container from settings and serve the chat page until interrupted."""
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    from assistant.container import Container
+def serve(settings: Settings, *, insecure: bool = False) -> None:
+    """Serve the page and the JSON API (``assistant.interfaces.server``) until interrupted."""
+    from assistant.interfaces.server import serve as serve_all
 
-    services = Container(settings)
-    try:
-        if services.lexical.count(services.codesets[0].collection) == 0:
-            print(
-                f"medcode: no codes ingested in {settings.home}; run `medcode ingest` first",
-                file=sys.stderr,
-            )
-            raise SystemExit(2)
-        demo = build_ui(
-            services.ask,
-            title="medcode",
-            version_label=", ".join(cs.label for cs in services.codesets),
-            max_chars=settings.max_question_chars,
-        )
-        demo.launch(server_name=settings.host, server_port=settings.port, **LAUNCH_OPTIONS)
-    finally:
-        services.close()
+    serve_all(settings, insecure=insecure)
 
 
 def main() -> None:
-    """``python app.py``: serve with the settings from the environment."""
-    serve(Settings())
+    """``python app.py``: ``medcode serve`` with the settings from the environment."""
+    from assistant.interfaces.cli import main as cli_main
+
+    raise SystemExit(cli_main(["serve"]))

@@ -128,7 +128,9 @@ def features(query: str, candidate: str, typed: str | None = None) -> tuple[floa
         # a title that is "other" specified, or that adds conditions the description does not
         # state ("recurrent", "with behavioral disturbance"), fits it less than one that does not.
         qualifier -= OTHER_UNSAID * c_other
-        qualifier -= NARROWING * min(len(specifics(part) - q) for part in [candidate, *candidate.split(" and ")])
+        qualifier -= NARROWING * min(
+            len(specifics(part) - q) for part in [candidate, *candidate.split(" and ")]
+        )
     if bare_words <= BARE_WORDS and not q_other and not q_unspec:
         # A bare diagnosis ("pneumonia", "shingles") is coded to its unspecified or
         # uncomplicated form until the record says more (Official Guidelines I.A.9.b).

@@ -284,7 +284,7 @@ def test_a_cpt_file_that_is_not_cpt_is_one_line_and_imports_nothing(
     bad = tmp_path / "bad.csv"
     bad.write_text("code,descriptor\nE11.65,not a CPT code\n", encoding="utf-8")
     code, _out, err = run(home, capsys, "ingest", "--quiet", "--cpt", str(bad))
-    assert code == 1
+    assert code == 2  # a file the user named is bad input
     assert "line 2: 'E11.65' is not a CPT code" in one_line(err)
     assert not (home / "licensed").exists()
 
