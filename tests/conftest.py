@@ -57,3 +57,31 @@ def ingested(container: Container) -> Container:
 def real_tab() -> Tabular:
     """The bundled FY2026 tabular (about 3 s to load, so once per session)."""
     return load_tabular()
+
+
+@pytest.fixture
+def cli_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clean_env: None) -> Path:
+    """A MEDCODE_HOME as the command line and the server see it (settings from the
+    environment) on the fixture release and the word-hashing embedder; not ingested."""
+    from fakes import FakeEmbeddings
+
+    import assistant.search.embeddings
+
+    monkeypatch.setenv("MEDCODE_TABULAR_XML", str(write_tabular(tmp_path / "xml")))
+    monkeypatch.setenv("MEDCODE_KNOWLEDGE_DIR", str(write_career(tmp_path / "career")))
+    monkeypatch.setattr(
+        assistant.search.embeddings, "make_embeddings", lambda settings: FakeEmbeddings()
+    )
+    home = tmp_path / "home"
+    monkeypatch.setenv("MEDCODE_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def cli_ingested(cli_home: Path, capsys: pytest.CaptureFixture) -> Path:
+    """``cli_home`` after ``medcode ingest``."""
+    from assistant.interfaces.cli import main
+
+    assert main(["ingest", "--quiet"]) == 0
+    capsys.readouterr()
+    return cli_home

@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from assistant.container import Container
 from assistant.core import gate
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 # A request body larger than this is refused before it is read: a 1,000-turn history of full
 # answers (about 3 KB each) fits; a question alone never comes near.
 MAX_BODY_BYTES = 4 * 2**20
+# What the catch-all under /api answers (a JSON 404 or 405 rather than the page's own 404).
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 class Slots:
@@ -260,5 +263,14 @@ def build_api(
         """The ``check --json`` object: Excludes1 conflicts and Excludes2 notes among codes."""
         result, _text = queries.check(container, body.codes)
         return result
+
+    @app.api_route("/api/{rest:path}", methods=METHODS, include_in_schema=False)
+    def unknown(request: Request) -> None:
+        """Paths under /api no route has: JSON, not the page's 404 (the page is mounted at /,
+        so without this route it would answer them)."""
+        # A route of this path for other methods matches partly (this one matches any method).
+        if any(route.matches(request.scope)[0] is Match.PARTIAL for route in app.router.routes):
+            raise HTTPException(405, f"{request.method} is not allowed on {request.url.path}")
+        raise HTTPException(404, f"no API route {request.url.path}; see /api/docs")
 
     return app
