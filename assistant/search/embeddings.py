@@ -32,6 +32,10 @@ def make_embeddings(settings: Settings) -> Embeddings:
     # Never reach a model hub at run time: models come from a package or a local folder.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    # Loading a bundled model takes a second; its progress bar is noise in the logs.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
     from langchain_huggingface import HuggingFaceEmbeddings
 
     try:
