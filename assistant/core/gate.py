@@ -1,7 +1,7 @@
 """The one input gate every interface passes text through before it reaches the answers.
 
 Pure functions, no I/O: Unicode made safe to tokenize and to show (invalid UTF-8 and lone
-surrogates replaced, control and direction-override characters dropped, NFC), empty and
+surrogates replaced, control characters made spaces, invisible ones dropped, NFC), empty and
 over-long questions rejected with one line, ``k`` checked, histories bounded, over-long
 code-like tokens named, and text that cannot be a question about codes recognised.
 """
@@ -61,8 +61,9 @@ class BadInput(ValueError):
 
 def clean(text: str | bytes | None) -> str:
     """Text safe to tokenize and to show: invalid UTF-8 and lone surrogates (how Python holds
-    undecodable bytes of ``argv``) become U+FFFD, control and invisible characters go, tabs and
-    line breaks become spaces, runs of spaces one, and the result is NFC."""
+    undecodable bytes of ``argv``) become U+FFFD, invisible characters go, control characters,
+    tabs and line breaks become spaces (a NUL between two words must not join them), runs of
+    spaces one, and the result is NFC."""
     if text is None:
         return ""
     if isinstance(text, bytes):
@@ -70,9 +71,9 @@ def clean(text: str | bytes | None) -> str:
     text = _SURROGATE.sub("\ufffd", str(text))
     kept = []
     for ch in text:
-        if ch.isspace():
+        if ch.isspace() or unicodedata.category(ch) == "Cc":
             kept.append(" ")
-        elif ch in _INVISIBLE or unicodedata.category(ch) == "Cc":
+        elif ch in _INVISIBLE:
             continue
         else:
             kept.append(ch)

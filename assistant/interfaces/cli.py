@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
@@ -233,15 +233,33 @@ def cmd_eval(args: argparse.Namespace) -> int:
             report = bench_codes.excludes_accuracy(tab, xml, n_pairs=args.sample, seed=args.seed)
         print(json.dumps(report))
         return 0
+    if args.set == "tuning-set":
+        return _tuning_set(container, args)
     if not args.file:
         raise UserError(f"eval {args.set} needs a JSON Lines file")
+
     k = gate.k(args.k)
     try:
         rows = [row for name in args.file for row in runners.read_jsonl(Path(name))]
     except (runners.EvalFileError, UnicodeDecodeError) as exc:  # a file the user named
         raise UserError(str(exc).splitlines()[0]) from None
     queries.require_index(container)
+    if args.set == "ablate":
+        from assistant.eval import ablate
+
+        files = {Path(name).stem: runners.read_jsonl(Path(name)) for name in args.file}
+        for name, file_rows in files.items():
+            if any("query" not in r or "code" not in r for r in file_rows):
+                raise UserError(f"{name}: every row needs 'query' and 'code'")
+        ablate.remember_queries(container)
+        report = ablate.ablate(
+            container, files, codeset=queries.checked_codeset(container, args.codeset)
+        )
+        print(ablate.table(report), file=sys.stderr)
+        print(json.dumps(report))
+        return 0
     run = {
+
         "lookup": lambda: runners.eval_lookup(
             container, rows, k=k, codeset=queries.checked_codeset(container, args.codeset)
         ),
@@ -258,7 +276,31 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tuning_set(container: Container, args: argparse.Namespace) -> int:
+    """``eval tuning-set --out DIR``: rows from the code set's own text, a fifth held out."""
+    from assistant.codesets.icd10cm.alphaindex import parse_index
+    from assistant.eval import tuning
+
+    cs = container.codesets.get("icd10cm")
+    tab = getattr(cs, "tabular", None)
+    if tab is None:
+        raise UserError("the tuning set is drawn from ICD-10-CM, which is not loaded")
+    entries = [
+        entry
+        for kind in ("index", "eindex")
+        if (path := container.files.get(kind)) is not None
+        for entry in parse_index(path, kind).entries
+    ]
+    kept, held = tuning.build(tab, entries, seed=args.seed)
+    out = Path(args.out or ".")
+    tuning.write(kept, out / "tuning_icd10cm.jsonl")
+    tuning.write(held, out / "tuning_icd10cm_holdout.jsonl")
+    print(json.dumps({"tuning": len(kept), "holdout": len(held), "out": str(out)}))
+    return 0
+
+
 # --- bench ---------------------------------------------------------------------------------
+
 def _load_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--url", help="the running server (default: http://127.0.0.1:$MEDCODE_PORT)")
     p.add_argument("--clients", type=int, default=20, help="concurrent clients")
@@ -400,8 +442,17 @@ BENCH_ACTIONS: dict[
 
 
 # --- parser ----------------------------------------------------------------------------------
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors ("--k x", an unknown choice) are one line and exit 2 like every
+    other bad input, instead of the usage text; subcommand parsers are of the same class."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("medcode").strip()  # "lookup" of "medcode lookup"
+        raise UserError(f"{command}: {message}" if command else message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="medcode", description=__doc__)
+    parser = _Parser(prog="medcode", description=__doc__)
     parser.add_argument("--home", help="data folder (default: $MEDCODE_HOME or the user data dir)")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -473,8 +524,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="run an evaluation set and print its figures as JSON")
     p.add_argument(
         "set",
-        choices=["lookup", "routing", "followups", "guidelines", "career", "notes", "excludes"],
+        choices=[
+            "lookup",
+            "routing",
+            "followups",
+            "guidelines",
+            "career",
+            "notes",
+            "excludes",
+            "ablate",
+            "tuning-set",
+        ],
     )
+
     p.add_argument(
         "file",
         nargs="*",
@@ -484,16 +546,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--codeset", choices=CODESET_CHOICES, default="auto")
     p.add_argument("--sample", type=int, default=500, help="codes or pairs (notes, excludes)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", help="folder the tuning set is written to (tuning-set)")
     p.set_defaults(func=cmd_eval)
+
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``medcode`` console script; returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
-    func: Callable[[argparse.Namespace], int] = args.func
     try:
+        args = parser.parse_args(argv)
+        func: Callable[[argparse.Namespace], int] = args.func
         return func(args)
     except (gate.BadInput, UnknownCodeError) as exc:
         print(f"medcode: {_line(exc)}", file=sys.stderr)
