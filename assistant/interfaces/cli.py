@@ -259,7 +259,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(json.dumps(report))
         return 0
     run = {
-
         "lookup": lambda: runners.eval_lookup(
             container, rows, k=k, codeset=queries.checked_codeset(container, args.codeset)
         ),
@@ -300,6 +299,7 @@ def _tuning_set(container: Container, args: argparse.Namespace) -> int:
 
 
 # --- bench ---------------------------------------------------------------------------------
+
 
 def _load_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--url", help="the running server (default: http://127.0.0.1:$MEDCODE_PORT)")

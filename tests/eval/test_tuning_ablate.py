@@ -1,0 +1,89 @@
+"""Tuning sets from the code set's own text, and the ablation that measures each rule on them."""
+
+from __future__ import annotations
+
+from assistant.codesets.icd10cm.alphaindex import IndexEntry
+from assistant.codesets.icd10cm.tabular import Tabular
+from assistant.container import Container
+from assistant.eval import ablate, tuning
+from assistant.search.ranking import RULES
+
+
+def test_inclusion_rows_are_billable_codes_and_never_their_own_title(small_tab: Tabular) -> None:
+    rows = tuning.inclusion_rows(small_tab)
+    assert {"query": "Streptococcal sore throat", "code": "J02.0", "kind": "inclusion"} in rows
+    for row in rows:
+        assert small_tab.is_billable(row["code"])
+        assert row["query"].casefold() != small_tab.node(row["code"]).description.casefold()
+        assert len(row["query"].split()) >= tuning.MIN_WORDS
+
+
+def test_index_rows_keep_entries_leading_to_one_billable_code(small_tab: Tabular) -> None:
+    entries = [
+        IndexEntry(
+            "index",
+            ("Pharyngitis", "streptococcal"),
+            1,
+            code="J02.0",
+            terms=("Pharyngitis", "streptococcal"),
+        ),
+        IndexEntry("index", ("Pharyngitis",), 0, code="J02.-", terms=("Pharyngitis",)),
+        IndexEntry("index", ("Sore", "throat", "acute"), 2, code="J02", terms=("Sore", "throat")),
+        IndexEntry(
+            "index",
+            ("Arthritis", "in", "gout"),
+            2,
+            code="J02.0",
+            manif="M14.8-",
+            terms=("Arthritis", "in", "gout"),
+        ),
+    ]
+    rows = tuning.index_rows(small_tab, entries)
+    assert rows == [{"query": "Pharyngitis, streptococcal", "code": "J02.0", "kind": "index"}]
+
+
+def test_the_split_keeps_each_code_on_one_side_and_is_seeded(small_tab: Tabular) -> None:
+    kept, held = tuning.build(small_tab, seed=3)
+    assert kept or held
+    assert not {r["code"] for r in kept} & {r["code"] for r in held}
+    assert all(tuning.held_out(r["code"]) for r in held)
+    assert tuning.build(small_tab, seed=3) == (kept, held)
+
+
+def test_ablation_reports_each_rule_per_file_and_restores_it(ingested: Container) -> None:
+    rows = [
+        {"query": r["query"], "code": r["code"]}
+        for r in tuning.inclusion_rows(
+            ingested.codesets.get("icd10cm").tabular  # type: ignore[union-attr]
+        )
+    ]
+    chosen = [r for r in RULES if r.name in {"word overlap", "bare-diagnosis length"}]
+    before = [r.value() for r in chosen]
+    report = ablate.ablate(
+        ingested, {"tuning": rows}, codeset="icd10cm", rules=chosen, progress=lambda _: None
+    )
+    found = ablate.ranks(ingested, rows, "icd10cm")
+    expected = [r["code"] for r in rows]
+    assert report["baseline"]["tuning"] == ablate.scores(expected, found)
+    assert [e["rule"] for e in report["rules"]] == [r.name for r in chosen]
+    for entry in report["rules"]:
+        assert 0 <= entry["tuning"]["rows_changed"] <= len(rows)
+        assert -1 <= entry["tuning"]["top1"] <= 1
+    assert [r.value() for r in chosen] == before
+    assert "word overlap" in ablate.table(report)
+
+
+def test_remembered_queries_embed_each_query_once() -> None:
+    calls: list[str] = []
+
+    class Counting(ablate.Embeddings):
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return [[1.0] for _ in texts]
+
+        def embed_query(self, text: str) -> list[float]:
+            calls.append(text)
+            return [float(len(text))]
+
+    memo = ablate.RememberedQueries(Counting())
+    assert memo.embed_query("abc") == memo.embed_query("abc") == [3.0]
+    assert calls == ["abc"]
