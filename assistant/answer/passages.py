@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from assistant.answer import router
+from assistant.answer.case import case_lines
 from assistant.core.answer import Answer, Sources
 from assistant.search.passages import Passage
 
@@ -94,7 +95,10 @@ def guideline(composer: Composer, question: str, decision: router.Route) -> Answ
         lines.append(f"**{head}** [{n}]\n> {quote}")
     first = found[0].record.metadata
     lines.append(f"\nSource: {first['source']} {first['version']}.")
-    return Answer(question, "\n\n".join(lines), sources.items, [], router.GUIDELINE)
+    named, codes = case_lines(composer, question, sources)
+    if named:
+        lines.append("\n".join(named))
+    return Answer(question, "\n\n".join(lines), sources.items, codes, router.GUIDELINE)
 
 
 def career(composer: Composer, question: str, decision: router.Route) -> Answer:
