@@ -54,6 +54,7 @@ def run_ingest(container: Container, *, progress: bool = True) -> IngestSummary:
     """Bring every available source up to date in the store and the lexical index."""
     started = time.perf_counter()
     summary = IngestSummary()
+    summary.skipped += container.codesets.notes  # a code set whose files could not be read
     for group in groups(container):
         try:
             records = group.make()

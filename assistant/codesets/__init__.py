@@ -32,10 +32,11 @@ class LoadContext:
 class CodeSets(Sequence[CodeSet]):
     """The loaded code sets in the order questions try them (ICD-10-CM first)."""
 
-    def __init__(self, items: Iterable[CodeSet]) -> None:
+    def __init__(self, items: Iterable[CodeSet], notes: Sequence[str] = ()) -> None:
         self._items = list(items)
         if not self._items:
             raise ValueError("no code set loaded")
+        self.notes = list(notes)  # code sets whose files could not be read, one line each
 
     @overload
     def __getitem__(self, index: int) -> CodeSet: ...
@@ -97,5 +98,16 @@ def loaders() -> list[Loader]:
 
 
 def load_code_sets(context: LoadContext) -> CodeSets:
-    """Every code set whose files are present."""
-    return CodeSets(cs for load in loaders() if (cs := load(context)) is not None)
+    """Every code set whose files are present. A file of another set than the first that
+    cannot be read (a malformed PCS XML, a damaged HCPCS release) leaves that set out with a
+    line in ``notes``, so the others still load; the first (ICD-10-CM) every answer needs."""
+    first, *others = loaders()
+    found = [first(context)]
+    for load in others:
+        try:
+            found.append(load(context))
+        except ValueError as exc:  # the file errors of every set are ValueErrors naming the file
+            name = load.__module__.split(".")[2]  # assistant.codesets.<name>.codeset
+            line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            context.notes.append(f"{name}: skipped, {line}")
+    return CodeSets((cs for cs in found if cs is not None), context.notes)
