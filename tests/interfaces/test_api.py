@@ -7,14 +7,17 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes import FakeEmbeddings, write_career, write_tabular
 from fastapi.testclient import TestClient
 
+import assistant.search.embeddings
 from assistant.config import Settings
 from assistant.container import Container
 from assistant.interfaces import api, auth
@@ -36,15 +39,28 @@ def basic(name: str, password: str) -> dict[str, str]:
     return {"Authorization": f"Basic {pair}"}
 
 
-@pytest.fixture
-def container(cli_ingested: Path) -> Iterator[Container]:
-    """The container ``medcode serve`` builds on the ingested home."""
-    made = Container(Settings())
-    yield made
-    made.close()
+@pytest.fixture(scope="module")
+def container(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Container]:
+    """The container ``medcode serve`` builds on a home ingested by ``medcode ingest`` (the
+    fixture release, the word-hashing embedder), its settings in the environment for the
+    module, so ``main`` answers from the same home."""
+    root = tmp_path_factory.mktemp("api")
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [n for n in os.environ if n.startswith("MEDCODE_")]:
+            patch.delenv(name)
+        patch.setenv("MEDCODE_TABULAR_XML", str(write_tabular(root / "xml")))
+        patch.setenv("MEDCODE_KNOWLEDGE_DIR", str(write_career(root / "career")))
+        patch.setenv("MEDCODE_HOME", str(root / "home"))
+        patch.setattr(
+            assistant.search.embeddings, "make_embeddings", lambda settings: FakeEmbeddings()
+        )
+        assert main(["ingest", "--quiet"]) == 0
+        made = Container(Settings())
+        yield made
+        made.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def client(container: Container) -> Iterator[TestClient]:
     with TestClient(build_server(container, container.settings)) as made:
         yield made
@@ -176,7 +192,7 @@ def test_an_internal_failure_is_500_without_the_question(
 
 # --- sign-in ---------------------------------------------------------------------------------
 @pytest.fixture
-def users_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli_home: Path) -> Path:
+def users_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, container: Container) -> Path:
     """A users file written by ``medcode auth user`` (password on stdin) and ``auth token``."""
     path = tmp_path / "users"
     monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
@@ -272,7 +288,7 @@ def test_medcode_auth_inline_entries_work(
 
 
 def test_a_users_file_with_a_plain_password_is_refused_with_one_line(
-    cli_ingested: Path,
+    container: Container,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture,
@@ -297,7 +313,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
 
 def test_a_non_loopback_bind_without_a_sign_in_is_refused(
-    cli_ingested: Path, served: list[dict[str, Any]], capsys: pytest.CaptureFixture
+    container: Container, served: list[dict[str, Any]], capsys: pytest.CaptureFixture
 ) -> None:
     assert main(["serve", "--host", "0.0.0.0"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -306,7 +322,7 @@ def test_a_non_loopback_bind_without_a_sign_in_is_refused(
 
 
 def test_insecure_allows_it_with_a_warning(
-    cli_ingested: Path, served: list[dict[str, Any]], capsys: pytest.CaptureFixture
+    container: Container, served: list[dict[str, Any]], capsys: pytest.CaptureFixture
 ) -> None:
     assert main(["serve", "--host", "0.0.0.0", "--insecure"]) == 0
     assert "warning: serving on 0.0.0.0 without a sign-in" in capsys.readouterr().err
@@ -314,7 +330,7 @@ def test_insecure_allows_it_with_a_warning(
 
 
 def test_a_sign_in_allows_a_non_loopback_bind_without_a_warning(
-    cli_ingested: Path,
+    container: Container,
     users_file: Path,
     served: list[dict[str, Any]],
     monkeypatch: pytest.MonkeyPatch,
@@ -328,7 +344,7 @@ def test_a_sign_in_allows_a_non_loopback_bind_without_a_warning(
 
 
 def test_loopback_needs_no_sign_in(
-    cli_ingested: Path, served: list[dict[str, Any]], capsys: pytest.CaptureFixture
+    container: Container, served: list[dict[str, Any]], capsys: pytest.CaptureFixture
 ) -> None:
     assert main(["serve"]) == 0
     assert capsys.readouterr().err == ""
