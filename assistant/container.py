@@ -46,6 +46,10 @@ def remembered_files(settings: Settings) -> dict[str, Path]:
 
 
 PASSAGES_SHOWN = 3
+# Asked once by ``warm``: a description (embedding, code search, re-ranking) and an open rule
+# question (routing across collections, passage search): between them every path of a first
+# answer has run once. Written for warming; never logged.
+WARM_PROBES = ("fever", "when is a code sequenced first?")
 T = TypeVar("T")
 
 
@@ -229,3 +233,38 @@ class Container:
     def close(self) -> None:
         if "lexical" in self.__dict__:
             self.lexical.close()
+
+    # --- what is loaded, and loading it before the first request ---------------------------
+    def status(self) -> dict[str, Any]:
+        """What answers can draw on: code sets and releases, whether the guidelines, the
+        Alphabetic Index and the Drug/Neoplasm tables are ingested, and the LLM backend
+        (``none``, ``local`` or ``remote``). Shown on the page's status line."""
+        from assistant.llm import is_remote
+
+        lexical = self.lexical
+        kinds = set(self.files)
+        index = lexical.count("index") > 0
+        return {
+            "code_sets": [
+                {"name": cs.name, "title": cs.title, "release": cs.release, "label": cs.label}
+                for cs in self.codesets
+            ],
+            "guidelines": lexical.count("guidelines") > 0,
+            "index": index and bool(kinds & {"index", "eindex"}),
+            "tables": index and bool(kinds & {"drug", "neoplasm"}),
+            "llm": (
+                "none"
+                if self.settings.llm == "none"
+                else "remote"
+                if is_remote(self.settings)
+                else "local"
+            ),
+        }
+
+    def warm(self) -> None:
+        """Build everything a first question would (parsed code sets, the embedding model,
+        Chroma, the lexical index, the chain) and answer two probe questions, so the first
+        real answer is as fast as the rest."""
+        self.chain  # noqa: B018 - builds the code sets, store, lexical index and composer
+        for probe in WARM_PROBES:
+            self.ask(probe)

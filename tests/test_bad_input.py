@@ -24,7 +24,7 @@ from assistant.core import gate
 from assistant.core.answer import Answer
 from assistant.interfaces.api import build_api
 from assistant.interfaces.cli import main
-from assistant.interfaces.web import respond
+from assistant.interfaces.web import answer_markdown, respond
 
 MAX_CHARS = 2000  # Settings.max_question_chars' default, which every path here uses
 # A GET's query is cut here (servers bound the request line; uvicorn's h11 at 64 KiB), still
@@ -334,8 +334,8 @@ def test_api_code_of_bad_input_is_4xx(client: TestClient, text: str) -> None:
 def test_page_respond(container: Container, name: str, text: str, kind: str) -> None:
     shown: list[Answer] = []
 
-    def ask(question: str) -> Answer:
-        shown.append(container.ask(question))
+    def ask(question: str, history: list[dict[str, str]]) -> Answer:
+        shown.append(container.ask(question, history))
         return shown[-1]
 
     history, _sources, box = respond(text, [], ask, MAX_CHARS)
@@ -345,5 +345,5 @@ def test_page_respond(container: Container, name: str, text: str, kind: str) -> 
     if kind == BAD:
         assert shown == [] and box == text  # the question stays in the box to fix
         return
-    assert len(shown) == 1 and reply["content"] == shown[0].answer
+    assert len(shown) == 1 and reply["content"] == answer_markdown(shown[0])
     assert_answer(container, shown[0], kind)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.answer import codes, followup, lookup, passages, router, tables, unreadable
+from assistant.answer import codes, followup, lookup, parts, passages, router, tables, unreadable
 from assistant.codesets import CodeSets
 from assistant.core import gate
 from assistant.core.answer import Answer
@@ -58,7 +58,13 @@ class Composer:
         if reading.refined:
             result.answer = f"{reading.read_as}\n\n{result.answer}"
             result.extra["read_as"] = reading.question
+        parts.attach(result, self.codesets)
         return result
+
+    @property
+    def guidelines_loaded(self) -> bool:
+        """Whether the Official Guidelines were ingested (a rule question needs them)."""
+        return self.guidelines.lexical.count(self.guidelines.collection) > 0
 
     def _answer(self, question: str) -> Answer:
         decision = router.route(question, self.codesets)
@@ -70,6 +76,9 @@ class Composer:
             found = tables.answer(self, question)
             if found is not None:
                 return found
+        if decision.kind == router.OPEN and decision.guideline_cue and not self.guidelines_loaded:
+            # A rule question without the guidelines gets the notice, not the nearest code.
+            decision.kind = router.GUIDELINE
         if decision.kind == router.OPEN:
             decision.kind = self._choose(question, decision)
         handler = self.handlers.get(decision.kind, lookup.lookup)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from assistant.answer import router
+from assistant.answer import missing, router
 from assistant.answer.choose import Choice, choose
 from assistant.core.answer import Answer, Sources
 from assistant.core.codeset import CodeHit, CodeSearch, CodeSet
@@ -218,22 +218,11 @@ def detail_lines(hit: CodeHit, sources: Sources) -> list[str]:
 
 
 def cpt(composer: Composer, question: str, decision: router.Route) -> Answer:
-    text = (
-        "CPT codes and descriptors are copyrighted by the American Medical Association, so "
-        "medcode does not ship them. If your organisation licenses CPT, import its descriptor "
-        "file with `medcode ingest --cpt FILE` (a CSV of code and descriptor) and ask again. "
-        "Without it I can answer from HCPCS Level II (supplies, drugs, services), ICD-10-PCS "
-        "(inpatient procedures) and ICD-10-CM (diagnoses)."
-    )
-    return Answer(question, text, route=router.CPT)
+    return missing.cpt(question, router.CPT)
 
 
 def other_code_set(composer: Composer, question: str, decision: router.Route) -> Answer:
-    name = "HCPCS Level II" if decision.kind == router.HCPCS else "ICD-10-PCS"
+    hcpcs = decision.kind == router.HCPCS
+    name = "HCPCS Level II" if hcpcs else "ICD-10-PCS"
     labels = ", ".join(cs.label for cs in composer.codesets)
-    text = (
-        f"{name} is not loaded: its official files were not found. Run `medcode download` "
-        "(online), or `medcode ingest --source-dir DIR` with a folder holding them, then ask "
-        f"again. Loaded now: {labels}."
-    )
-    return Answer(question, text, route=decision.kind)
+    return missing.code_set(question, decision.kind, name, "hcpcs" if hcpcs else "icd10pcs", labels)

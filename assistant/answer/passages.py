@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from assistant.answer import router
+from assistant.answer import missing, router
 from assistant.answer.case import case_lines
 from assistant.core.answer import Answer, Sources
 from assistant.search.passages import Passage
@@ -75,11 +75,13 @@ _STATES = [
 
 def guideline(composer: Composer, question: str, decision: router.Route) -> Answer:
     found = decision.passages.get(router.GUIDELINE) or composer.guidelines.search(question, k=SHOWN)
+    if not found and not composer.guidelines_loaded:
+        return missing.guidelines(question, router.GUIDELINE)
     if not found:
         return Answer(
             question,
-            "The Official Guidelines are not ingested yet. Run `medcode download` (online) "
-            "or `medcode ingest --source-dir DIR` with the guidelines PDF, then ask again.",
+            "No passage of the Official Guidelines matches this question; name the topic "
+            '("sepsis", "principal diagnosis") or the section ("I.C.1.d").',
             route=router.GUIDELINE,
         )
     sources = Sources()
@@ -132,9 +134,22 @@ def unanswered_specifics(question: str, found: list[Passage]) -> list[str]:
 
 
 def excerpt(text: str, limit: int) -> str:
-    """Whitespace collapsed, cut at a word boundary before ``limit`` characters."""
+    """Whitespace collapsed, cut at a word boundary before ``limit`` characters, with no
+    unpaired ``**`` left by the cut (or by a passage window that starts inside bold text)."""
     text = " ".join(text.split())
-    if len(text) <= limit:
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + " ..."
+    return balance_bold(text)
+
+
+def balance_bold(text: str) -> str:
+    """Drop an unpaired ``**``: the first when it closes bold opened before the text began
+    ("PC** (founded"), else the last (bold the cut never closed). An unpaired one is shown
+    as asterisks and shifts every bold pair after it ("AA**PC**")."""
+    if text.count("**") % 2 == 0:
         return text
-    cut = text[:limit].rsplit(" ", 1)[0]
-    return cut + " ..."
+    first = text.index("**")
+    after = text[first + 2 : first + 3]
+    closes = first > 0 and not text[first - 1].isspace() and (not after or not after.isalnum())
+    at = first if closes else text.rindex("**")
+    return text[:at] + text[at + 2 :]

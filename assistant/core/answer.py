@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# Heads the notes a code inherits from its category, block and chapter, after its own notes,
+# so a reader (and the page, which folds them) sees where the code's own notes end.
+INHERITED_NOTES = "Inherited notes"
+
 
 @dataclass
 class Citation:

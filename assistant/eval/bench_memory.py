@@ -34,7 +34,7 @@ QUESTIONS = (
     "HCPCS code for a standard wheelchair",
     "CPT code for an office visit",
 )
-FAILED = "Sorry, that question failed"  # how the page's turn reports an exception
+FAILED = "Sorry, that question failed"  # how the page's turn reports an exception (a notice)
 ROUNDS = 3  # each question asked this many times, so caches and buffers reach steady state
 
 
@@ -113,7 +113,7 @@ def _serve_and_ask(payload: dict[str, Any]) -> dict[str, Any]:
     demo = build_ui(
         services.ask,
         title="medcode",
-        version_label=", ".join(cs.label for cs in services.codesets),
+        status=services.status(),
         max_chars=settings.max_question_chars,
     )
     port = int(payload["port"])
@@ -131,7 +131,7 @@ def _serve_and_ask(payload: dict[str, Any]) -> dict[str, Any]:
                 )
                 ms.append((time.perf_counter() - started) * 1000)
                 reply = str(history[-1]["content"])
-                answered += not reply.startswith(FAILED)
+                answered += FAILED not in reply
         return {
             "code_sets": [cs.name for cs in services.codesets],
             "answered": answered,

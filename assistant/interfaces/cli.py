@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -454,6 +455,9 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="medcode", description=__doc__)
     parser.add_argument("--home", help="data folder (default: $MEDCODE_HOME or the user data dir)")
+    parser.add_argument(
+        "--verbose", action="store_true", help="log each parser's statistics and library details"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="ingest official sources into the local store")
@@ -557,6 +561,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        setup_logging(args.verbose)
         func: Callable[[argparse.Namespace], int] = args.func
         return func(args)
     except (gate.BadInput, UnknownCodeError) as exc:
@@ -578,6 +583,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # an internal error: one line, never a traceback
         print(f"medcode: internal error ({type(exc).__name__}): {_line(exc)}", file=sys.stderr)
         return 1
+
+
+# Loggers that speak at info level without --verbose: the steps of a command ("loading ...",
+# "ready ..."), one line each. The ingest's per-source counts (parser statistics), the cache's
+# notes and the libraries' own info lines (Chroma, Hugging Face, httpx) are for --verbose.
+STEP_LOGGERS = ("medcode",)
+LOG_HANDLER = "medcode-steps"
+
+
+def setup_logging(verbose: bool) -> None:
+    """One line per step on stderr at info level; everything, at debug, with ``verbose``."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("medcode: %(message)s"))
+    handler.set_name(LOG_HANDLER)
+    root = logging.getLogger()
+    # Replace only our own handler (a second main() in one process must not log twice).
+    root.handlers[:] = [h for h in root.handlers if h.get_name() != LOG_HANDLER] + [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    for name in STEP_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.INFO)
 
 
 def _line(exc: BaseException) -> str:

@@ -10,8 +10,10 @@ their type and frames only; ``MEDCODE_AUDIT_LOG`` is the one opt-in place for qu
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import sys
+import time
 from typing import TYPE_CHECKING, Any
 
 from assistant.config import Settings
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from assistant.core.answer import Answer
 
 TITLE = "medcode"
+log = logging.getLogger("medcode.server")
 
 
 def is_loopback(host: str) -> bool:
@@ -65,22 +68,22 @@ def build_server(
     """The ASGI app: the API routes, the page at ``/``, and the sign-in around both."""
     import gradio as gr
 
-    from assistant.interfaces.web import LAUNCH_OPTIONS, build_ui
+    from assistant.interfaces.web import LAUNCH_OPTIONS, build_ui, page_style
 
     audit = audit or Audit(None)
     slots = Slots(settings.concurrency)
     app = build_api(container, slots, audit)
 
-    def page_ask(question: str) -> Answer:
+    def page_ask(question: str, history: list[dict[str, Any]]) -> Answer:
         with slots.held():
-            answer = container.ask(question)
+            answer = container.ask(question, history)
         audit.record("page", answer.question, answer=answer)
         return answer
 
     demo = build_ui(
         page_ask,
         title=TITLE,
-        version_label=", ".join(cs.label for cs in container.codesets),
+        status=container.status(),
         max_chars=settings.max_question_chars,
         concurrency=settings.concurrency,
     )
@@ -96,13 +99,17 @@ def build_server(
         ssr_mode=False,
         # The middleware has checked the user; Gradio only hears who it is.
         auth_dependency=(lambda request: request.scope.get("user")) if users else None,
+        **page_style(),
     )
     return auth.RequireUser(app, users) if users else app
 
 
 def serve(settings: Settings, *, insecure: bool = False) -> None:
     """Serve the page and the API until interrupted; ``SystemExit(2)`` before the first
-    ingest, ``auth.AuthFileError`` for a bad users file or an open non-loopback bind."""
+    ingest, ``auth.AuthFileError`` for a bad users file or an open non-loopback bind.
+
+    The model, the store and the parsed sources are loaded before the port opens, so the
+    first answer is as fast as the rest; "ready" is logged once requests are accepted."""
     import uvicorn
 
     from assistant.container import Container
@@ -118,14 +125,40 @@ def serve(settings: Settings, *, insecure: bool = False) -> None:
                 file=sys.stderr,
             )
             raise SystemExit(2)
+        started = time.perf_counter()
+        log.info("loading the embedding model, the store and the parsed sources")
+        container.warm()
         app = build_server(container, settings, users, Audit(settings.audit_log))
-        uvicorn.run(
+        loaded = ", ".join(cs["label"] for cs in container.status()["code_sets"])
+        url = f"http://{settings.host}:{settings.port}/"
+        ready = f"ready in {time.perf_counter() - started:.1f} s: {loaded}; serving {url}"
+        config = uvicorn.Config(
             app,
             host=settings.host,
             port=settings.port,
             access_log=False,
             server_header=False,
-            log_level="info",
+            # uvicorn's own startup lines at info are four; "ready" says what they say.
+            log_level="warning",
         )
+        _ready_server()(config, ready).run()
     finally:
         container.close()
+
+
+def _ready_server() -> type:
+    import uvicorn
+
+    class ReadyServer(uvicorn.Server):
+        """uvicorn's server that logs one "ready" line once its socket accepts requests."""
+
+        def __init__(self, config: uvicorn.Config, ready: str) -> None:
+            super().__init__(config)
+            self.ready = ready
+
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                log.info("%s", self.ready)
+
+    return ReadyServer

@@ -12,6 +12,7 @@ from assistant.codesets.icd10cm.alphaindex import SOURCES as INDEX_KINDS
 from assistant.codesets.icd10cm.companions import Companion, companions
 from assistant.codesets.icd10cm.syntax import normalize_code
 from assistant.codesets.icd10cm.tabular import CODE_SET, Tabular, bundled_tabular_path, load_tabular
+from assistant.core.answer import INHERITED_NOTES
 from assistant.core.codeset import CodeInfo, CodeSearch, IngestGroup, Mention, label_of
 from assistant.core.records import Record
 from assistant.core.vocabulary import Vocabulary, count_roots
@@ -43,6 +44,7 @@ class Icd10cm:
     name = NAME
     title = CODE_SET
     collection = "codes"
+    note_labels = NOTE_LABELS
     # How a question names this code set.
     names = re.compile(r"\bicd-?10-?cm\b|\bdiagnos(?:is|tic) codes?\b", re.I)
 
@@ -117,7 +119,12 @@ class Icd10cm:
         if full:
             path = " > ".join(f"{h['code']} {h['description']}" for h in details["hierarchy"])
             lines.append(f"In: {path}")
-        lines += note_lines(details, limit=None if full else BRIEF_NOTES)
+        own, inherited = split_notes(details)
+        limit = None if full else BRIEF_NOTES
+        lines += note_lines(own, limit=limit)
+        if any(inherited["notes"].values()):
+            lines.append(f"{INHERITED_NOTES} ({', '.join(inherited_levels(inherited))}):")
+            lines += note_lines(inherited, limit=limit)
         sevenths = details["seventh_characters"]
         encounter = seventh.encounter_from_text(context) if context else None
         if sevenths and (full or encounter is None):
@@ -182,6 +189,27 @@ def note_lines(details: dict[str, Any], limit: int | None = None) -> list[str]:
         items = "; ".join(f"{n} (at {lvl})" for n, lvl in zip(shown, levels, strict=False))
         lines.append(f"- {label}: {items}{more}")
     return lines
+
+
+def split_notes(details: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The notes written at the code itself, and those it inherits from the levels above it,
+    each in ``code_details``' shape (``notes`` and ``note_levels`` by kind)."""
+    own: dict[str, Any] = {"notes": {}, "note_levels": {}}
+    inherited: dict[str, Any] = {"notes": {}, "note_levels": {}}
+    for kind, texts in details["notes"].items():
+        levels = details["note_levels"].get(kind, [])
+        for text, level in zip(texts, levels, strict=False):
+            part = own if level == details["code"] else inherited
+            part["notes"].setdefault(kind, []).append(text)
+            part["note_levels"].setdefault(kind, []).append(level)
+    return own, inherited
+
+
+def inherited_levels(inherited: dict[str, Any]) -> list[str]:
+    """The levels inherited notes come from, nearest first."""
+    return list(
+        dict.fromkeys(lvl for levels in inherited["note_levels"].values() for lvl in levels)
+    )
 
 
 def _index(path: Path, kind: str) -> list[Record]:
