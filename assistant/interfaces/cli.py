@@ -594,7 +594,7 @@ LOG_HANDLER = "medcode-steps"
 
 def setup_logging(verbose: bool) -> None:
     """One line per step on stderr at info level; everything, at debug, with ``verbose``."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(_CurrentStderr())
     handler.setFormatter(logging.Formatter("medcode: %(message)s"))
     handler.set_name(LOG_HANDLER)
     root = logging.getLogger()
@@ -603,6 +603,16 @@ def setup_logging(verbose: bool) -> None:
     root.setLevel(logging.DEBUG if verbose else logging.WARNING)
     for name in STEP_LOGGERS:
         logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+class _CurrentStderr:
+    """Whatever ``sys.stderr`` is when a line is written (a caller may have replaced it)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
 
 
 def _line(exc: BaseException) -> str:
