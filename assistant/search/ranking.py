@@ -55,7 +55,8 @@ class Rule:
             function = getattr(module, name)
             before = function.__defaults__
             function.__defaults__ = tuple(
-                dataclasses.replace(d, **{field: self.off}) if dataclasses.is_dataclass(d) else d
+                _replaced(d, field, self.off) if dataclasses.is_dataclass(d) else d
+
                 for d in before
             )
             try:
@@ -71,7 +72,12 @@ class Rule:
             setattr(module, name, before)
 
 
+def _replaced(weights: Any, field: str, value: Any) -> Any:
+    return dataclasses.replace(weights, **{field: value})
+
+
 def _weights(function: Any) -> Any:
+
     return next(d for d in function.__defaults__ if dataclasses.is_dataclass(d))
 
 
