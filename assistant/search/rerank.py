@@ -78,6 +78,19 @@ def unstated(query: str, candidate: str) -> int:
     return sum(1 for axis in SILENT_AXES if (c & axis) and not (q & axis))
 
 
+# Per axis the question states a value on ("right", "severe", "chronic") that the candidate
+# leaves unsaid: the code with that detail is the more specific one, and a code is assigned to
+# the highest specificity the record documents (Official Guidelines I.B.1 and I.A.9.b).
+MISSED_AXIS = 1.0
+_STATED_AXES = tuple(dict.fromkeys((*SILENT_AXES[:2], *_AXES)))
+
+
+def missed(query: str, candidate: str) -> int:
+    """Axes on which the query states a value and the candidate states none."""
+    q, c = terms(query), terms(candidate)
+    return sum(1 for axis in _STATED_AXES if (q & axis) and not (c & axis))
+
+
 def contradictions(query: str, candidate: str) -> int:
     """Axes on which the candidate states a value and the query states only other values."""
     q, c = terms(query), terms(candidate)
@@ -123,6 +136,8 @@ def features(query: str, candidate: str, typed: str | None = None) -> tuple[floa
         qualifier += 1.0 if c_unspec else 0.0
     # A side or a severity the record does not give is coded as unspecified (I.A.9.b).
     qualifier -= unstated(query, candidate)
+    qualifier -= MISSED_AXIS * missed(query, candidate)
+
     if bare_words > BARE_WORDS and not q_other and not q_unspec:
         # Any description is coded to the detail it documents (Official Guidelines I.A.9.b):
         # a title that is "other" specified, or that adds conditions the description does not
