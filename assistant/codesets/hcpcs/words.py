@@ -90,9 +90,17 @@ BRIDGES: tuple[Bridge, ...] = (
         "Medicare Benefit Policy Manual ch. 15 §130: braces are orthoses (HCPCS L codes)",
     ),
     _bridge(
+        # The words every PAP descriptor shares: the device (E0601) and its accessories
+        # (A7030-A7046, "used with positive airway pressure device"); "cpap" itself still
+        # names the device's own descriptor.
         r"cpap(?:\s+(?:machine|unit))?",
-        "continuous positive airway pressure (cpap) device",
+        "positive airway pressure device",
         f"{_LCD_DME} L33718 Positive Airway Pressure Devices",
+    ),
+    _bridge(
+        r"(?<!compression\s)(?<!support\s)hoses?",
+        "tubing",
+        "HCPCS Level II descriptors name hoses as tubing (A7037 PAP tubing, A4616 oxygen tubing)",
     ),
     _bridge(
         r"bi-?pap(?:\s+(?:machine|unit))?",

@@ -94,7 +94,8 @@ def test_with_a_release_only_known_or_cpt_modifiers_count() -> None:
 @pytest.mark.parametrize(
     ("text", "added"),
     [
-        ("cpap machine", "continuous positive airway pressure (cpap) device"),
+        ("cpap machine", "positive airway pressure device"),
+        ("cpap hose", "tubing"),
         ("walker with wheels", "walker, wheeled"),
         ("front-wheeled walker", "walker, wheeled"),
         ("diabetic test strips", "blood glucose test or reagent strips"),
@@ -110,7 +111,12 @@ def test_supply_words_gain_the_descriptor_wording(text: str, added: str) -> None
     assert item.text.startswith(text.split()[0])  # the biller's own words stay
 
 
+def test_compression_hose_are_stockings_not_tubing() -> None:
+    assert "tubing" not in read_item("compression hose, thigh length").bridged
+
+
 def test_a_phrase_is_bridged_once_by_its_most_specific_reading() -> None:
+
     assert read_item("als 1 emergency").bridged == ("advanced life support, level 1",)
     assert read_item("back brace").bridged == ("lumbar-sacral orthosis",)
 
