@@ -67,7 +67,9 @@ def find(
     runner = choices[1] if len(choices) > 1 and not choices[0].named else None
     if runner is not None and choices[0].score - runner.score < UNCLEAR:
         second = _search(searches[runner.code_set.name], runner.code_set, question, 1)
-        if second:
+        # Only a code one can report stands in for the other set (not a header, a modifier).
+        if second and second[0].billable:
+
             found.unclear = True
             found.hits = found.hits[:1] + second[:1] + found.hits[1 : k - 1]
     return found
