@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -188,3 +191,24 @@ def all_sets(tab: Tabular) -> CodeSets:
             Hcpcs(read_release(DATA / "hcpcs" / "hcpcs-2026-jan-sample.csv")),
         ]
     )
+
+
+@contextmanager
+def ingested_environment(root: Path) -> Iterator[Path]:
+    """A MEDCODE_HOME under ``root`` ingested by ``medcode ingest`` (the fixture release, the
+    word-hashing embedder), with its settings in the environment for the duration, as
+    ``medcode serve`` and ``main`` read them; yields the home."""
+    import assistant.search.embeddings
+    from assistant.interfaces.cli import main
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [n for n in os.environ if n.startswith("MEDCODE_")]:
+            patch.delenv(name)
+        patch.setenv("MEDCODE_TABULAR_XML", str(write_tabular(root / "xml")))
+        patch.setenv("MEDCODE_KNOWLEDGE_DIR", str(write_career(root / "career")))
+        patch.setenv("MEDCODE_HOME", str(root / "home"))
+        patch.setattr(
+            assistant.search.embeddings, "make_embeddings", lambda settings: FakeEmbeddings()
+        )
+        assert main(["ingest", "--quiet"]) == 0
+        yield root / "home"

@@ -6,7 +6,6 @@ question gets ``gate.UNREADABLE`` rather than a best match."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,10 +13,9 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from fakes import FakeEmbeddings, make_container, write_career, write_tabular
+from fakes import ingested_environment, make_container, write_career, write_tabular
 from fastapi.testclient import TestClient
 
-import assistant.search.embeddings
 from assistant.codesets.icd10cm.tabular import load_tabular
 from assistant.container import Container
 from assistant.core import gate
@@ -153,18 +151,8 @@ def test_sql_looking_text_leaves_the_store_answering(container: Container) -> No
 @pytest.fixture(scope="module")
 def cli_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """An ingested MEDCODE_HOME for ``main`` (the fixture release, the fake embedder)."""
-    root = tmp_path_factory.mktemp("bad-input-cli")
-    with pytest.MonkeyPatch.context() as patch:
-        for name in [n for n in os.environ if n.startswith("MEDCODE_")]:
-            patch.delenv(name)
-        patch.setenv("MEDCODE_TABULAR_XML", str(write_tabular(root / "xml")))
-        patch.setenv("MEDCODE_KNOWLEDGE_DIR", str(write_career(root / "career")))
-        patch.setenv("MEDCODE_HOME", str(root / "home"))
-        patch.setattr(
-            assistant.search.embeddings, "make_embeddings", lambda settings: FakeEmbeddings()
-        )
-        assert main(["ingest", "--quiet"]) == 0
-        yield root / "home"
+    with ingested_environment(tmp_path_factory.mktemp("bad-input-cli")) as home:
+        yield home
 
 
 def run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:

@@ -38,7 +38,7 @@ _GUIDELINE = re.compile(
     r"when (should|do|can|is|are|must)|how (should|do|is|are|must) (i|you|we)? ?(code|report|assign|sequence)|"
     r"is it (ok|okay|allowed|appropriate)|can i (code|report|assign|use)|should i (code|report|assign|use)|"
     r"what does .* mean|meaning of|required|requirement)\b"
-    # A case to code: "how is MRSA pneumonia coded?", "admitted with sepsis and pneumonia, which
+    # A case to code: "how is a burn of the forearm coded?", "admitted with sepsis and pneumonia, which
     # first?", "what is the first-listed code?" asks for the rule that governs it.
     r"|\bhow (?:is|are|should|would|do|does|must) .{0,80}\b(?:coded|sequenced|reported|listed|assigned)\b"
     r"|\b(?:code[sd]?|list(?:ed)?|sequence[sd]?|report(?:ed)?|goes|go|comes?) first\b"

@@ -7,7 +7,6 @@ latency, throughput and how busy the machine was. Only a server on this machine 
 
 from __future__ import annotations
 
-import json
 import math
 import statistics
 import threading
@@ -45,24 +44,18 @@ READY_SECONDS = 120.0  # how long the server may take to answer its health check
 
 def read_questions(path: Path) -> list[str]:
     """Questions from JSON Lines rows (``question`` or ``query``), or ``gate.BadInput``."""
+    from assistant.eval.runners import EvalFileError, read_jsonl
+
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise gate.BadInput("file", f"cannot read {path}: {exc}") from None
+        rows = read_jsonl(path)
+    except (EvalFileError, UnicodeDecodeError) as exc:
+        raise gate.BadInput("file", str(exc).splitlines()[0]) from None
     out = []
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise gate.BadInput("file", f"{path}:{n}: not JSON ({exc.msg})") from None
-        text = row.get("question") or row.get("query") if isinstance(row, dict) else None
+    for n, row in enumerate(rows, start=1):
+        text = row.get("question") or row.get("query")
         if not isinstance(text, str):
-            raise gate.BadInput("file", f"{path}:{n}: no 'question' or 'query' field")
+            raise gate.BadInput("file", f"{path}: row {n}: no 'question' or 'query' field")
         out.append(text)
-    if not out:
-        raise gate.BadInput("file", f"{path} has no questions")
     return out
 
 

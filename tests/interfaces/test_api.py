@@ -7,17 +7,15 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes import FakeEmbeddings, write_career, write_tabular
+from fakes import ingested_environment
 from fastapi.testclient import TestClient
 
-import assistant.search.embeddings
 from assistant.config import Settings
 from assistant.container import Container
 from assistant.interfaces import api, auth
@@ -44,17 +42,7 @@ def container(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Container]:
     """The container ``medcode serve`` builds on a home ingested by ``medcode ingest`` (the
     fixture release, the word-hashing embedder), its settings in the environment for the
     module, so ``main`` answers from the same home."""
-    root = tmp_path_factory.mktemp("api")
-    with pytest.MonkeyPatch.context() as patch:
-        for name in [n for n in os.environ if n.startswith("MEDCODE_")]:
-            patch.delenv(name)
-        patch.setenv("MEDCODE_TABULAR_XML", str(write_tabular(root / "xml")))
-        patch.setenv("MEDCODE_KNOWLEDGE_DIR", str(write_career(root / "career")))
-        patch.setenv("MEDCODE_HOME", str(root / "home"))
-        patch.setattr(
-            assistant.search.embeddings, "make_embeddings", lambda settings: FakeEmbeddings()
-        )
-        assert main(["ingest", "--quiet"]) == 0
+    with ingested_environment(tmp_path_factory.mktemp("api")):
         made = Container(Settings())
         yield made
         made.close()
