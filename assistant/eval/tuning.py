@@ -75,12 +75,17 @@ def build(
     seed: int = 0,
     inclusion: int = INCLUSION_ROWS,
     index: int = INDEX_ROWS,
+    exclude: Iterable[str] = (),
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(tuning rows, held-out rows): a seeded sample of each kind, split by code."""
+    """(tuning rows, held-out rows): a seeded sample of each kind, split by code. A row whose
+    query is in ``exclude`` (the queries of an evaluation file) is never drawn."""
     rng = random.Random(seed)
+    banned = {" ".join(q.casefold().split()) for q in exclude}
     chosen: list[dict[str, Any]] = []
     for rows, n in ((inclusion_rows(tab), inclusion), (index_rows(tab, entries), index)):
-        unique = list({(r["query"].casefold(), r["code"]): r for r in rows}.values())
+        kept = [r for r in rows if " ".join(r["query"].casefold().split()) not in banned]
+        unique = list({(r["query"].casefold(), r["code"]): r for r in kept}.values())
+
         chosen += rng.sample(unique, min(n, len(unique)))
     tuning = [r for r in chosen if not held_out(r["code"])]
     holdout = [r for r in chosen if held_out(r["code"])]

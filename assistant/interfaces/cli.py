@@ -291,7 +291,9 @@ def _tuning_set(container: Container, args: argparse.Namespace) -> int:
         if (path := container.files.get(kind)) is not None
         for entry in parse_index(path, kind).entries
     ]
-    kept, held = tuning.build(tab, entries, seed=args.seed)
+    exclude = [str(row.get("query", "")) for row in _rows(args.file)]
+    kept, held = tuning.build(tab, entries, seed=args.seed, exclude=exclude)
+
     out = Path(args.out or ".")
     tuning.write(kept, out / "tuning_icd10cm.jsonl")
     tuning.write(held, out / "tuning_icd10cm_holdout.jsonl")
@@ -544,13 +546,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "file",
         nargs="*",
-        help="JSON Lines file(s) (lookup, routing, followups, guidelines, career)",
+        help="JSON Lines file(s) (lookup, routing, followups, guidelines, career, ablate; for "
+        "tuning-set, evaluation files whose queries the tuning set must not hold)",
     )
     p.add_argument("--k", type=int, default=5)
     p.add_argument("--codeset", choices=CODESET_CHOICES, default="auto")
     p.add_argument("--sample", type=int, default=500, help="codes or pairs (notes, excludes)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", help="folder the tuning set is written to (tuning-set)")
+
     p.set_defaults(func=cmd_eval)
 
     return parser

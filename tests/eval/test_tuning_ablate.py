@@ -50,7 +50,15 @@ def test_the_split_keeps_each_code_on_one_side_and_is_seeded(small_tab: Tabular)
     assert tuning.build(small_tab, seed=3) == (kept, held)
 
 
+def test_queries_of_an_evaluation_file_are_never_drawn(small_tab: Tabular) -> None:
+    kept, held = tuning.build(small_tab, seed=3)
+    named = (kept + held)[0]["query"]
+    kept, held = tuning.build(small_tab, seed=3, exclude=[f"  {named.upper()} "])
+    assert named not in {r["query"] for r in kept + held}
+
+
 def test_ablation_reports_each_rule_per_file_and_restores_it(ingested: Container) -> None:
+
     rows = [
         {"query": r["query"], "code": r["code"]}
         for r in tuning.inclusion_rows(
