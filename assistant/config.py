@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     )
     embedding_device: str = Field(default="cpu", description="torch device for embeddings.")
     embedding_batch_size: int = Field(default=128, ge=1, description="Texts per embedding batch.")
+    embedding_query_onnx: bool = Field(
+        default=True,
+        description="Embed questions through an ONNX export of the model that the ingest "
+        "writes under `home` (same vectors, no torch import: a one-off lookup starts in about "
+        "a second); false = always through sentence-transformers.",
+    )
     chroma_host: str | None = Field(
         default=None,
         description="Chroma server host for multi-user deployments; unset = embedded store "

@@ -14,6 +14,7 @@ from functools import partial
 
 from assistant.container import Container
 from assistant.core.codeset import IngestGroup
+from assistant.search.embeddings import Embedder
 from assistant.sources.manifest import missing_report
 from ingest.career import career_records
 from ingest.pipeline import SyncCounts, sync
@@ -78,5 +79,9 @@ def run_ingest(container: Container, *, progress: bool = True) -> IngestSummary:
     if report:
         summary.notes.append(report)
     container.remember_files()
+    if isinstance(container.embeddings, Embedder):
+        note = container.embeddings.export_queries()
+        if note:
+            summary.notes.append(note)
     summary.seconds = time.perf_counter() - started
     return summary

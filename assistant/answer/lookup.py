@@ -69,7 +69,6 @@ def find(
         second = _search(searches[runner.code_set.name], runner.code_set, question, 1)
         # Only a code one can report stands in for the other set (not a header, a modifier).
         if second and second[0].billable:
-
             found.unclear = True
             found.hits = found.hits[:1] + second[:1] + found.hits[1 : k - 1]
     return found

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from langchain_core.embeddings import Embeddings
 
 from assistant.config import BUNDLED_MODEL, Settings
+
+if TYPE_CHECKING:
+    from assistant.search import onnx_queries
+
+log = logging.getLogger(__name__)
 
 
 class EmbeddingError(RuntimeError):
@@ -27,8 +35,12 @@ def resolve_model(name: str) -> str:
     return name
 
 
-def make_embeddings(settings: Settings) -> Embeddings:
-    """Build the sentence-transformers embedder the settings name, offline."""
+def query_export_path(settings: Settings) -> Path:
+    """Where the ingest keeps the ONNX export of the model for queries."""
+    return settings.home / "models" / "query-onnx"
+
+
+def _silence_hub() -> None:
     # Never reach a model hub at run time: models come from a package or a local folder.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -36,6 +48,10 @@ def make_embeddings(settings: Settings) -> Embeddings:
     # Loading a bundled model takes a second; its progress bar is noise in the logs.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
+
+def sentence_transformer(settings: Settings) -> Embeddings:
+    """The sentence-transformers embedder the settings name, offline."""
+    _silence_hub()
     from langchain_huggingface import HuggingFaceEmbeddings
 
     try:
@@ -52,6 +68,73 @@ def make_embeddings(settings: Settings) -> Embeddings:
             f"cannot load embedding model {settings.embedding_model!r}: {exc}".splitlines()[0]
         ) from exc
     return OneThreadQueries(model) if settings.embedding_device == "cpu" else model
+
+
+def make_embeddings(settings: Settings) -> Embedder:
+    """The configured model: ONNX queries when the ingest exported it, else torch."""
+    return Embedder(settings)
+
+
+class Embedder(Embeddings):
+    """Documents through sentence-transformers (loaded on first use: the ingest); queries
+    through the ONNX export in ``MEDCODE_HOME`` when one made from this very model is there
+    (a one-off lookup then never imports torch), else through sentence-transformers.
+
+    A model that cannot be loaded is reported when this is built unless the export stands in
+    for it, and then on the first document batch.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        from assistant.search import onnx_queries
+
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._documents: Embeddings | None = None
+        self.queries: Embeddings | None = None
+        if settings.embedding_query_onnx and settings.embedding_device == "cpu":
+            _silence_hub()
+            self.queries = onnx_queries.load(query_export_path(settings), self._shape())
+        if self.queries is None:
+            self.queries = self.documents
+
+    def _shape(self) -> onnx_queries.ModelShape | None:
+        from assistant.search import onnx_queries
+
+        folder = Path(resolve_model(self.settings.embedding_model))
+        return onnx_queries.model_shape(folder) if folder.is_dir() else None
+
+    @property
+    def documents(self) -> Embeddings:
+        with self._lock:
+            if self._documents is None:
+                self._documents = sentence_transformer(self.settings)
+            return self._documents
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.documents.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        assert self.queries is not None
+        return self.queries.embed_query(text)
+
+    def export_queries(self) -> str | None:
+        """Make (or refresh) the ONNX export for queries; returns a note when it cannot."""
+        from assistant.search import onnx_queries
+
+        if not self.settings.embedding_query_onnx or self.settings.embedding_device != "cpu":
+            return None
+        shape = self._shape()
+        if shape is None:
+            return "queries use sentence-transformers: this model has no ONNX export path"
+        target = query_export_path(self.settings)
+        if onnx_queries.load(target, shape) is not None:
+            return None
+        try:
+            onnx_queries.export(shape, target, self.documents.embed_documents)
+        except onnx_queries.ExportError as exc:
+            return f"queries use sentence-transformers: {exc}"
+        log.info("exported the embedding model for queries to %s", target)
+        return None
 
 
 # One short query is too small to split across cores: on this 2-core machine under load, two
