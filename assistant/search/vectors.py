@@ -73,15 +73,19 @@ class VectorStore:
         if todo:
             made = self.embeddings.embed_documents(list(todo.values()))
             vectors.update(zip(todo, made, strict=True))
-        self.collection(name)._collection.upsert(
-            ids=[r.id for r in records],
-            embeddings=[vectors[k] for k in keys],  # type: ignore[arg-type]
-            metadatas=[
-                {**r.metadata, "hash": r.content_hash, "text_key": k}
-                for r, k in zip(records, keys, strict=True)
-            ],
-            documents=[r.text for r in records],
-        )
+        collection = self.collection(name)._collection
+        step = self.client.get_max_batch_size()  # Chroma refuses larger writes
+        for start in range(0, len(records), step):
+            part, part_keys = records[start : start + step], keys[start : start + step]
+            collection.upsert(
+                ids=[r.id for r in part],
+                embeddings=[vectors[k] for k in part_keys],  # type: ignore[arg-type]
+                metadatas=[
+                    {**r.metadata, "hash": r.content_hash, "text_key": k}
+                    for r, k in zip(part, part_keys, strict=True)
+                ],
+                documents=[r.text for r in part],
+            )
         return len(todo)
 
     def _known(self, name: str, keys: set[str]) -> dict[str, list[float]]:

@@ -34,3 +34,13 @@ def test_long_documents_go_in_smaller_calls_and_vectors_stay_aligned() -> None:
     assert vectors == [[float(len(t))] for t in texts]
     assert max(sum(map(len, call)) for call in model.calls if len(call) > 1) <= 8000
     assert max(len(call) for call in model.calls) > 100  # titles still go in large batches
+
+
+def test_each_call_holds_texts_of_about_one_length_whatever_the_order_given() -> None:
+    model = Recording()
+    texts = [("x" * n) for n in (90, 5, 60, 5, 200, 30, 5, 90)] * 40
+    vectors = OneThreadQueries(model).embed_documents(texts)
+    assert vectors == [[float(len(t))] for t in texts]  # each vector still for its own text
+    lengths = [[len(t) for t in call] for call in model.calls]
+    flat = [n for call in lengths for n in call]
+    assert flat == sorted(flat)  # shortest first: a call pads to about its own texts' length
