@@ -27,8 +27,15 @@ CREATE TABLE IF NOT EXISTS records (
 );
 CREATE INDEX IF NOT EXISTS records_grp ON records (grp);
 CREATE INDEX IF NOT EXISTS records_collection ON records (collection);
-CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
-    collection UNINDEXED, body,
+"""
+
+# The collection is an indexed column, so a search reads only its own collection's postings:
+# with it UNINDEXED every match in every collection was scored and then filtered (200 dev
+# lookups on the full store: codes p50 11.3 -> 6.7 ms, p95 58.6 -> 34.9; index and
+# guidelines p95 29 -> 3 ms). A store written before this is rebuilt on open.
+_FTS = """
+CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING fts5(
+    collection, body,
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 """
@@ -45,6 +52,29 @@ class LexicalIndex:
         self._opened: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self.conn.executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Create the full-text table, or rebuild one whose collection is not indexed."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")  # one process rebuilds; the others then see it done
+        try:
+            row = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'fts'").fetchone()
+            if row is None:
+                conn.execute(_FTS.format(name="fts"))
+            elif "UNINDEXED" in row[0]:
+                conn.execute("DROP TABLE IF EXISTS fts_rebuilt")
+                conn.execute(_FTS.format(name="fts_rebuilt"))
+                conn.execute(
+                    "INSERT INTO fts_rebuilt (rowid, collection, body) "
+                    "SELECT rowid, collection, body FROM fts"
+                )
+                conn.execute("DROP TABLE fts")
+                conn.execute("ALTER TABLE fts_rebuilt RENAME TO fts")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -137,10 +167,12 @@ class LexicalIndex:
         terms = query_terms(text)
         if not terms:
             return []
-        match = " OR ".join(f'"{t}"' for t in terms)
+        words = " OR ".join(f'body:"{t}"' for t in terms)
+        match = f'collection:"{collection}" AND ({words})'
+        # Weights 0 and 1: the collection's own word adds nothing to a record's score.
         rows = self.conn.execute(
-            "SELECT r.id, bm25(fts) AS rank FROM fts JOIN records r ON r.rid = fts.rowid "
-            "WHERE fts MATCH ? AND fts.collection = ? ORDER BY rank LIMIT ?",
-            (match, collection, k),
+            "SELECT r.id, bm25(fts, 0.0, 1.0) AS rank FROM fts "
+            "JOIN records r ON r.rid = fts.rowid WHERE fts MATCH ? ORDER BY rank LIMIT ?",
+            (match, k),
         )
         return [(rid, -rank) for rid, rank in rows]

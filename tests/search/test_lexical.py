@@ -119,3 +119,47 @@ def test_ledger_survives_reopening_the_file(tmp_path: Path, index: LexicalIndex)
         assert ids(again.search("codes", "nasal", 10)) == [NOSE.id]
     finally:
         again.close()
+
+
+def test_a_store_from_before_the_collection_was_indexed_is_rebuilt_on_open(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE records (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, "
+        "collection TEXT NOT NULL, grp TEXT NOT NULL, hash TEXT NOT NULL, text TEXT NOT NULL, "
+        "metadata TEXT NOT NULL);"
+        "CREATE VIRTUAL TABLE fts USING fts5(collection UNINDEXED, body, "
+        "tokenize = 'porter unicode61 remove_diacritics 2');"
+        "INSERT INTO records VALUES (7, 'icd10cm:2026:S02.2', 'codes', 'icd10cm', 'h', "
+        "'Fracture of nasal bones', '{}');"
+        "INSERT INTO fts (rowid, collection, body) VALUES (7, 'codes', 'Fracture of nasal bones');"
+        "INSERT INTO records VALUES (8, 'career:x', 'career', 'career', 'h', 'nasal', '{}');"
+        "INSERT INTO fts (rowid, collection, body) VALUES (8, 'career', 'nasal');"
+    )
+    old.commit()
+    old.close()
+    idx = LexicalIndex(path)
+    try:
+        assert [rid for rid, _ in idx.search("codes", "nasal fracture", 5)] == [
+            "icd10cm:2026:S02.2"
+        ]
+        assert [rid for rid, _ in idx.search("career", "nasal", 5)] == ["career:x"]
+        sql = idx.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'fts'").fetchone()[0]
+        assert "UNINDEXED" not in sql
+    finally:
+        idx.close()
+    again = LexicalIndex(path)  # a second open finds nothing to do and keeps the rows
+    assert again.search("codes", "nasal", 5)[0][0] == "icd10cm:2026:S02.2"
+    again.close()
+
+
+def test_a_collection_name_in_another_collections_text_does_not_leak(index: LexicalIndex) -> None:
+    index.put("career", "career", [Record(id="career:codes", text="codes career exam", metadata={})])
+    assert {rid for rid, _ in index.search("codes", "codes career exam", 10)} <= {
+        HYPER.id,
+        PLAIN.id,
+        NOSE.id,
+    }
+    assert "career:codes" in [rid for rid, _ in index.search("career", "career exam", 10)]
