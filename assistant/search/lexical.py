@@ -170,9 +170,12 @@ class LexicalIndex:
         words = " OR ".join(f'body:"{t}"' for t in terms)
         match = f'collection:"{collection}" AND ({words})'
         # Weights 0 and 1: the collection's own word adds nothing to a record's score.
+        # Ranked and cut inside the full-text table first, so only the k kept rows are joined
+        # (the same rows; 300 dev lookups at depth 50: 12.9 -> 10.3 ms each).
         rows = self.conn.execute(
-            "SELECT r.id, bm25(fts, 0.0, 1.0) AS rank FROM fts "
-            "JOIN records r ON r.rid = fts.rowid WHERE fts MATCH ? ORDER BY rank LIMIT ?",
+            "SELECT r.id, s.rank FROM (SELECT rowid, bm25(fts, 0.0, 1.0) AS rank FROM fts "
+            "WHERE fts MATCH ? ORDER BY rank LIMIT ?) s JOIN records r ON r.rid = s.rowid "
+            "ORDER BY s.rank",
             (match, k),
         )
         return [(rid, -rank) for rid, rank in rows]
