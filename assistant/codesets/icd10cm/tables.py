@@ -15,6 +15,7 @@ from assistant.codesets.icd10cm.syntax import normalize_code
 from assistant.codesets.icd10cm.tabular import Tabular
 from assistant.core.records import Record
 from assistant.search.lexical import LexicalIndex
+from assistant.search.rerank import contradictions, missed
 
 # (pattern, column) in order of precedence; the first that matches names the column.
 _DRUG_COLUMNS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -109,9 +110,15 @@ def lookup_table(
     wanted = set(words.lower().split())
 
     def fit(record: Record) -> tuple[int, int, int]:
-        trail = set(re.findall(r"\w+", str(record.metadata.get("ref", "")).lower()))
-        # Most query words covered, then the shortest trail (the main row over sub-rows).
-        return (-len(wanted & trail), len(trail), int(record.metadata.get("level", 0)))
+        ref = str(record.metadata.get("ref", "")).lower()
+        trail = set(re.findall(r"\w+", ref))
+        # Words in parentheses are nonessential modifiers (ICD-10-CM convention I.A.7): they
+        # say what a row covers without narrowing it, so they count for the question's words
+        # but not for the trail's length ("breast (connective tissue) ..." is the main row,
+        # "skin NOS, breast" a sub-row).
+        essential = set(re.findall(r"\w+", re.sub(r"\([^)]*\)", " ", ref)))
+        # Most query words covered, then the main row over sub-rows, then the shortest.
+        return (-len(wanted & trail), int(record.metadata.get("level", 0)), len(essential))
 
     best = min(rows, key=fit)
     cell = str(best.metadata[f"col_{column}"])
@@ -120,4 +127,16 @@ def lookup_table(
     if code and tab.node(code) is not None:
         encounter = encounter_from_text(question) or "initial encounter"
         codes = complete(tab, code, encounter, limit=limit)
+        # The codes under a cell in Tabular order, those whose side, acuity or other axis the
+        # question contradicts or leaves unsaid last ("breast cancer, left": C50.912 first).
+        codes.sort(key=lambda c: _misfit(question, _title(tab, c)))
     return TableAnswer(record=best, column=column, cell=cell, codes=codes)
+
+
+def _title(tab: Tabular, code: str) -> str:
+    node = tab.node(code)
+    return node.description if node is not None else ""
+
+
+def _misfit(question: str, title: str) -> tuple[int, int]:
+    return contradictions(question, title), missed(question, title)

@@ -79,3 +79,24 @@ def test_neoplasm_secondary_liver(tables: LexicalIndex, real_tab: Tabular) -> No
 @pytest.mark.integration
 def test_unknown_substance_gives_no_row(tables: LexicalIndex, real_tab: Tabular) -> None:
     assert lookup_table("adverse effect of zzqxv", tables, real_tab) is None
+
+
+@pytest.mark.integration
+def test_the_main_site_row_beats_a_sub_row_whose_trail_is_shorter(
+    tables: LexicalIndex, real_tab: Tabular
+) -> None:
+    # "breast (connective tissue) (glandular tissue) (soft parts)" is the main row; its words in
+    # parentheses are nonessential, so "skin NOS, breast" does not win by having fewer words.
+    found = lookup_table("breast cancer, left", tables, real_tab)
+    assert found is not None
+    assert found.cell.startswith("C50.9")
+    assert found.codes[0] == "C50.912"  # the side the question states comes first
+
+
+@pytest.mark.integration
+def test_a_sub_row_the_question_names_is_still_chosen(
+    tables: LexicalIndex, real_tab: Tabular
+) -> None:
+    found = lookup_table("skin cancer of the breast", tables, real_tab)
+    assert found is not None
+    assert found.codes[0].startswith("C44.5")
