@@ -172,6 +172,14 @@ RULES: tuple[Rule, ...] = (
         "said (its titles say so), small enough not to move anything else.",
     ),
     Rule(
+        "a named encounter wants a 7th-character code",
+        f"{ICD}.ENCOUNTER_WEIGHT",
+        0.0,
+        "0.06: the smallest of 0.03/0.06/0.1 that orders 'dislocation of right shoulder, "
+        "subsequent encounter' under S43 over M24.411 (followups 0.857 -> 0.886); tuning, "
+        "lay and ../shared/eval lookup_dev unchanged at each (I.C.19.a).",
+    ),
+    Rule(
         "routing: each set's vocabulary",
         f"{CHOOSE}.SMOOTHING",
         1e12,

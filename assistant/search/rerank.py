@@ -85,9 +85,13 @@ MISSED_AXIS = 1.0
 _STATED_AXES = tuple(dict.fromkeys((*SILENT_AXES[:2], *_AXES)))
 
 
+# "unspecified severity" names the severity axis without a value; its stem is severe's.
+_AXIS_NAMES = re.compile(r"\bunspecified severity\b", re.I)
+
+
 def missed(query: str, candidate: str) -> int:
     """Axes on which the query states a value and the candidate states none."""
-    q, c = terms(query), terms(candidate)
+    q, c = terms(query), terms(_AXIS_NAMES.sub(" ", candidate))
     return sum(1 for axis in _STATED_AXES if (q & axis) and not (c & axis))
 
 
@@ -115,9 +119,12 @@ def features(query: str, candidate: str, typed: str | None = None) -> tuple[floa
     """
     q, c = terms(query), terms(candidate)
     bare_words = len(terms(typed)) if typed is not None else len(q)
-    common = len(q & c)
-    overlap = 0.0 if not common else 2 * common / (len(q) + len(c))
     q_neg, c_neg = negated(query), negated(candidate)
+    # What the title says is absent and the query does not mention is no word of the
+    # condition: it neither matches nor dilutes the overlap.
+    c_said = c - (c_neg - q)
+    common = len(q & c_said)
+    overlap = 0.0 if not common else 2 * common / (len(q) + len(c_said))
     q_pos, c_pos = asserted(query), asserted(candidate)
     polarity = 0.0
     polarity -= len(q_neg & c_pos) + len(q_pos & c_neg)

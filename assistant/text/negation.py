@@ -9,20 +9,28 @@ from assistant.text.stems import terms
 # "without (mention of) X", "not (specified as) X", "no X": the words after are negated.
 _NEGATION = re.compile(
     r"\b(?:without(?: mention of)?|not(?: specified as| stated as| having(?: achieved)?)?|"
-    r"no|absence of|except)\s+((?:[a-z0-9]+[ ,]*){1,3})"
+    r"no|absence of|except)\s+((?:[a-z0-9]+ *){1,3})"
+)
+# "without A, B, C, and D" to the end of a title negates the whole list (F03.C0 "... without
+# behavioral disturbance, psychotic disturbance, mood disturbance, and anxiety").
+_NEGATED_LIST = re.compile(
+    r"\bwithout\s+([a-z0-9 -]+(?:,\s*[a-z0-9 -]+)+,?\s+(?:and|or)\s+[a-z0-9 -]+)$"
 )
 _POSITIVE = re.compile(r"\b(?:with|in|due to|having achieved)\s+((?:[a-z0-9]+[ ,]*){1,3})")
 
 
 def strip_negated(text: str) -> str:
     """``text`` with every negated phrase blanked out (lower-cased)."""
-    return _NEGATION.sub(" ", text.lower())
+    return _NEGATION.sub(" ", _NEGATED_LIST.sub(" ", text.lower().strip()))
 
 
 def negated(text: str) -> set[str]:
     """Roots that the text says are absent ("without bleeding" -> {"bleed"})."""
     out: set[str] = set()
-    for phrase in _NEGATION.findall(text.lower()):
+    lowered = text.lower().strip()
+    for phrase in _NEGATED_LIST.findall(lowered):
+        out |= terms(phrase)
+    for phrase in _NEGATION.findall(lowered):
         out |= terms(phrase)
     return out
 

@@ -128,3 +128,35 @@ def test_everyday_bridges_leave_clinical_wording_alone() -> None:
         "Shaking chills",
     ):
         assert expand(title, bridges) == title
+
+
+def test_a_negated_list_runs_to_the_end_of_the_title() -> None:
+    from assistant.text.negation import negated, strip_negated
+
+    title = "Dementia, grade 3, without wobbling, humming, glowing, and sneezing"
+    assert terms("wobbling humming glowing sneezing") <= negated(title)
+    assert "sneezing" not in strip_negated(title)
+
+
+def test_a_negation_stops_at_the_comma() -> None:
+    from assistant.text.negation import negated
+
+    # "not intractable" negates intractable only; "without status" is a negation of its own.
+    found = negated("Seizure disorder, not intractable, without status")
+    assert "status" in found
+    assert not terms("seizure disorder") & found
+
+
+def test_what_a_title_rules_out_does_not_dilute_its_overlap() -> None:
+    query = "severe dementia"
+    plain = "Dementia, severe, with agitation"
+    without = "Dementia, severe, without agitation, wandering, humming, and anxiety"
+    assert features(query, without)[0] == features(query, "Dementia, severe")[0]
+    assert features(query, without)[0] > features(query, plain)[0]
+
+
+def test_unspecified_severity_states_no_severity() -> None:
+    from assistant.search.rerank import missed
+
+    assert missed("severe dementia", "Dementia, unspecified severity, with agitation") == 1
+    assert missed("severe dementia", "Dementia, severe, with agitation") == 0

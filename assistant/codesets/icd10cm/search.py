@@ -11,7 +11,12 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.codesets.icd10cm.records import code_id
-from assistant.codesets.icd10cm.seventh import complete, encounter_from_text, without_visit
+from assistant.codesets.icd10cm.seventh import (
+    complete,
+    encounter_from_text,
+    read_meaning,
+    without_visit,
+)
 from assistant.codesets.icd10cm.syntax import CODE_TOKEN, compact, normalize_code
 from assistant.codesets.icd10cm.tabular import Tabular
 from assistant.core.codeset import CodeHit
@@ -31,6 +36,10 @@ INDEX_TRUST = 0.95  # a trail's similarity counts slightly less than the code ti
 # after its underlying disease; it gains (and any other code loses) this much.
 ELSEWHERE = re.compile(r"\bclassified elsewhere\b", re.I)
 MANIFESTATION_WEIGHT = 0.04
+# A question that names the encounter ("subsequent encounter", "first visit") speaks of a code
+# that takes an encounter 7th character (injuries, poisonings, some fractures; I.C.19.a): a
+# code that takes none loses this much.
+ENCOUNTER_WEIGHT = 0.06
 
 
 class HybridRetriever(BaseRetriever):
@@ -113,6 +122,7 @@ class HybridRetriever(BaseRetriever):
         # replaced by their ICD-10-CM wording, whichever fits it best.
         readings = {text, expanded, substituted}
         elsewhere = bool(ELSEWHERE.search(text))
+        visit = bool(encounter and read_meaning(typed).stage)
         for code in pool:
             node = self.tabular.node(code)
             assert node is not None
@@ -121,6 +131,8 @@ class HybridRetriever(BaseRetriever):
             score += LEXICAL_WEIGHT * bm25.get(code, 0.0)
             if elsewhere:
                 score += MANIFESTATION_WEIGHT * (1 if self.tabular.is_manifestation(code) else -1)
+            if visit and not self.tabular.needs_seventh(code):
+                score -= ENCOUNTER_WEIGHT
             scored.append((score, code))
         scored.sort(key=lambda sc: -sc[0])
         hits: list[CodeHit] = []
