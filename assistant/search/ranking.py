@@ -249,6 +249,14 @@ RULES: tuple[Rule, ...] = (
         "0.1: CMS's NOC list is for items no specific code describes; set by hand on hcpcs_dev.",
     ),
     Rule(
+        "HCPCS: S codes after national codes",
+        f"{HCPCS}.S_CODE_PENALTY",
+        0.0,
+        "0.1: best of 0.03/0.05/0.1 on hcpcs_dev (top1 0.726 -> 0.745 with --codeset hcpcs), "
+        "checked on hcpcs_holdout (0.643 -> 0.667); routing mix unchanged. S codes are for "
+        "private payers and Medicare does not accept them (CMS).",
+    ),
+    Rule(
         "HCPCS: modifiers are not items",
         f"{HCPCS}.MODIFIER_PENALTY",
         0.0,

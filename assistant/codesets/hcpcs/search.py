@@ -31,6 +31,10 @@ DOSE_WEIGHT = 0.3
 ROUTE_WEIGHT = 0.1  # a stated route the descriptor contradicts ("oral" for an injection)
 NOC_PENALTY = 0.1  # "not otherwise classified" only when no specific code fits (CMS NOC list)
 MODIFIER_PENALTY = 0.5  # a modifier is never the answer to a question about an item
+# S codes are temporary national codes for private payers, which Medicare does not accept (CMS,
+# HCPCS Level II code sets): where a national code fits as well, it goes first.
+S_CODE_PENALTY = 0.1
+_ASKS_PRIVATE = re.compile(r"\b(?:private|commercial|bcbs|blue cross|non-?medicare)\b", re.I)
 _ASKS_MODIFIER = re.compile(r"\bmodifiers?\b|\bmod\b", re.I)
 _ASKS_UNLISTED = re.compile(r"\bnot otherwise|\bnoc\b|\bunlisted\b|\bunclassified\b", re.I)
 
@@ -91,6 +95,8 @@ class HcpcsSearch(FlatCodeSearch):
             score -= NOC_PENALTY
         if entry.kind == "modifier" and not _ASKS_MODIFIER.search(text):
             score -= MODIFIER_PENALTY
+        if code.startswith("S") and not _ASKS_PRIVATE.search(text):
+            score -= S_CODE_PENALTY
         return score
 
     def detail(self, text: str, code: str) -> dict[str, Any]:
