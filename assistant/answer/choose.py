@@ -68,6 +68,7 @@ class Choice:
     code_set: CodeSet
     score: float
     named: bool = False
+    operation: bool = False  # a procedure set, and the question names one of its operations
 
 
 def choose(
@@ -105,13 +106,14 @@ def choose(
             score += DIAGNOSIS_BONUS
         if cs.name == "hcpcs" and _DOSE.search(question):
             score += DOSE_BONUS
-        if (
+        operation = (
             cs.name in PROCEDURE_SETS
             and _names_procedure(question, codesets)
             and not _AFTER.search(question)
-        ):
+        )
+        if operation:
             score += PROCEDURE_BONUS
-        scored.append(Choice(cs, score))
+        scored.append(Choice(cs, score, operation=operation))
     scored.sort(key=lambda c: -c.score)
     return _procedures_by_setting(question, scored)
 

@@ -65,7 +65,12 @@ def find(
     first = choices[0].code_set
     found.hits = _search(searches[first.name], first, question, k)
     runner = choices[1] if len(choices) > 1 and not choices[0].named else None
-    if runner is not None and choices[0].score - runner.score < UNCLEAR:
+    # A named operation keeps its procedure set in view even when another set leads ("ORIF of
+    # a distal radius fracture" is coded with both the fracture and the procedure).
+    operation = next((c for c in choices[1:] if c.operation), None)
+    if runner is not None and operation is not None and not choices[0].operation:
+        runner = operation
+    if runner is not None and (choices[0].score - runner.score < UNCLEAR or runner.operation):
         second = _search(searches[runner.code_set.name], runner.code_set, question, 1)
         # Only a code one can report stands in for the other set (not a header, a modifier).
         if second and second[0].billable:

@@ -98,3 +98,10 @@ def test_a_question_goes_to_the_code_set_whose_language_it_speaks(
     sets: CodeSets, question: str, name: str
 ) -> None:
     assert choose(question, sets)[0].code_set.name == name
+
+
+def test_a_named_operation_marks_the_procedure_set_unless_it_is_a_state(sets: CodeSets) -> None:
+    flagged = {c.code_set.name for c in choose("resection of the appendix", sets) if c.operation}
+    assert flagged == {"icd10pcs"}
+    after = choose("status post resection of the appendix", sets)
+    assert not any(c.operation for c in after)

@@ -156,7 +156,9 @@ def test_a_store_from_before_the_collection_was_indexed_is_rebuilt_on_open(tmp_p
 
 
 def test_a_collection_name_in_another_collections_text_does_not_leak(index: LexicalIndex) -> None:
-    index.put("career", "career", [Record(id="career:codes", text="codes career exam", metadata={})])
+    index.put(
+        "career", "career", [Record(id="career:codes", text="codes career exam", metadata={})]
+    )
     assert {rid for rid, _ in index.search("codes", "codes career exam", 10)} <= {
         HYPER.id,
         PLAIN.id,

@@ -65,6 +65,8 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         ("nasopharyngoscop", STRONG),
         ("resectoscop", STRONG),
         ("cholangiopancreatograph", STRONG),
+        # A transurethral resection (TURP, TURBT) is done through a resectoscope.
+        ("transurethral resection", STRONG),
     ),
     NATURAL: (
         ("transurethr", STRONG),
@@ -157,6 +159,8 @@ def approach_cues(words: Words) -> dict[str, ApproachCue]:
             add(label, weight, f"-{suffix}")
     if PERC_ENDO in found and NATURAL_ENDO in found and found[NATURAL_ENDO][1] == ["endoscop"]:
         del found[NATURAL_ENDO]  # "percutaneous endoscopic": the generic word is not a route
+    if NATURAL in found and found.get(NATURAL_ENDO, (0.0, []))[0] >= STRONG:
+        del found[NATURAL]  # a scope named through the opening: the route is its twin's share
     return {
         label: ApproachCue(label, weight, tuple(said)) for label, (weight, said) in found.items()
     }

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.codesets.icd10pcs.approach import ApproachCue, approach_score
+from assistant.codesets.icd10pcs.approach import EXTERNAL, WEAK, ApproachCue, approach_score
 from assistant.codesets.icd10pcs.definitions import Definitions, scope_of
 from assistant.codesets.icd10pcs.leads import ValueHint
 from assistant.codesets.icd10pcs.tables import Axis, PcsTable, PcsTables
@@ -39,6 +39,29 @@ RANGE = 2.5  # a number the description gives falls in the label's range ("24-96
 NONE_BASE = 0.3  # "No Device", "No Qualifier", "None": the value when nothing else is said
 PRIOR = 0.3  # times the share of the section's rows allowing the value
 NEGATED = 2.0  # a value the description says is absent ("without mesh")
+# ICD-10-PCS Official Guidelines B5.3a: a procedure within an orifice on structures visible
+# without instruments takes the External approach (example: resection of tonsils). The mouth
+# parts the Mouth and Throat tables allow External for are those structures; with no approach
+# named, External gets WEAK evidence, so any route or instrument the description names wins.
+ORIFICE = WEAK
+ORIFICE_REASON = "seen within the mouth without instruments (ICD-10-PCS guideline B5.3a)"
+ORIFICE_PARTS = frozenset(
+    {
+        "Upper Lip",
+        "Lower Lip",
+        "Hard Palate",
+        "Soft Palate",
+        "Buccal Mucosa",
+        "Upper Gingiva",
+        "Lower Gingiva",
+        "Tongue",
+        "Uvula",
+        "Tonsils",
+        "Adenoids",
+        "Upper Tooth",
+        "Lower Tooth",
+    }
+)
 # The label's head noun said: "right upper lobe" is a Lobe ("Upper Lung Lobe"), not a
 # Bronchus ("Upper Lobe Bronchus"), though both labels share two of its words.
 HEAD = 0.5
@@ -59,6 +82,7 @@ class Evidence:
     definitions: Definitions | None
     prevalence: Mapping[tuple[str, int, str], float]
     part_sided: bool = True  # the row's body parts carry the side (else a qualifier may)
+    in_orifice: bool = False  # the row's body parts are seen in the mouth without a scope
 
 
 @dataclass(frozen=True)
@@ -93,6 +117,9 @@ def _choice(table: PcsTable, axis: Axis, value: str, label: str, evidence: Evide
     if axis.title == "Approach":
         score, said = approach_score(label, evidence.approach)
         reason = f"the description says {said}" if said else ""
+        if not said and label == EXTERNAL and evidence.in_orifice:
+            score += ORIFICE
+            reason = ORIFICE_REASON
         return _finish(axis, value, label, score + prior, reason, "no approach is named")
     if _NONE.match(label) or label == _default(axis, section, evidence):
         if not _NONE.match(label):

@@ -14,7 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from assistant.codesets.icd10pcs.approach import approach_cues
-from assistant.codesets.icd10pcs.axes import Choice, Evidence, choices, prevalence
+from assistant.codesets.icd10pcs.axes import (
+    ORIFICE_PARTS,
+    Choice,
+    Evidence,
+    choices,
+    prevalence,
+)
 from assistant.codesets.icd10pcs.definitions import Definitions
 from assistant.codesets.icd10pcs.index import IndexEntry, PcsIndex
 from assistant.codesets.icd10pcs.leads import Lead, ValueHint, find_leads
@@ -297,7 +303,9 @@ def _combinations(
     combos: list[tuple[Choice, ...]] = []
     words = evidence.words
     sided = any(t in SIDE_WORDS for label in row.axes[0].labels.values() for t in tokens(label))
-    evidence = replace(evidence, part_sided=sided)
+    parts = set(row.axes[0].labels.values())
+    in_orifice = table.code.startswith("0C") and parts <= ORIFICE_PARTS
+    evidence = replace(evidence, part_sided=sided, in_orifice=in_orifice)
     approaches = top(5, words)
     for part in top(4, words):
         after_part = words.without(part.used)

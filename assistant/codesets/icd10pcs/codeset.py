@@ -11,6 +11,7 @@ from assistant.codesets.icd10pcs.build import BuildResult, build
 from assistant.codesets.icd10pcs.definitions import Definitions, parse_definitions
 from assistant.codesets.icd10pcs.index import PcsIndex, parse_index
 from assistant.codesets.icd10pcs.tables import PcsTables, looks_like_pcs, normalize, parse_tables
+from assistant.codesets.icd10pcs.words import ABBREVIATIONS
 from assistant.core.codeset import (
     CodeHit,
     CodeInfo,
@@ -73,12 +74,17 @@ class Icd10pcs:
             for term in axis.terms if axis else ():
                 roots |= terms(" ".join(term.titles)) - GENERIC_OPERATIONS
                 roots |= {r for text in term.includes for r in terms(text) if SURGICAL.search(r)}
-        # The Index's one-word main terms that lead to a code are procedure names
-        # ("Appendectomy", "Colonoscopy"); entries that only say "use" name anatomy or devices.
+        # The Index's one-word main terms that lead to a code, themselves or by a subterm, are
+        # procedure names ("Appendectomy", "Reduction, fracture"); entries that only say
+        # "use" name anatomy or devices.
         for entry in self.index.entries:
-            one_word = len(entry.trail) == 1 and len(entry.trail[0].split()) == 1
+            one_word = len(entry.trail[0].split()) == 1
             if one_word and (entry.codes or entry.see) and not entry.use:
                 roots |= terms(entry.trail[0])
+        # Operative shorthand whose written-out form names one ("lap chole", "ORIF", "TURP").
+        for short, written in ABBREVIATIONS:
+            if re.fullmatch(r"[a-z|]+", short) and terms(written) & roots:
+                roots |= {r for part in short.split("|") for r in terms(part)}
         return frozenset(roots - GENERIC_OPERATIONS)
 
     @cached_property

@@ -287,8 +287,10 @@ def _hints(path: Iterable[IndexEntry], words: Words, index: PcsIndex) -> frozens
     # "..., Epidural Space, Gas" adds nothing).
     found: set[str] = set()
     for entry in path:
-        # The see's first part names the root operation, which no other axis is about.
-        for part in _see_target(entry.see)[0][1:] if entry.see else ():
+        # The see's first part names the root operation, which no other axis is about; with a
+        # code beside it, the rest names what that code already fixes (the body system of
+        # "see Bypass, Hepatobiliary System and Pancreas 0F1"), not a body part.
+        for part in _see_target(entry.see)[0][1:] if entry.see and not entry.codes else ():
             found.update(content_stems(part))
         below_said = False
         for depth, subterm in enumerate(entry.trail[1:], start=1):

@@ -172,3 +172,39 @@ def test_real_files_cite_the_index_and_explain_the_approach(real: Sources) -> No
     assert any(e.text == "Cholecystectomy" and e.codes == "0FT4" for e in result.index_entries)
     approach = next(a for a in result.candidates[0].axes if a.position == 5)
     assert approach.label == "Percutaneous Endoscopic"
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "question", ["adenoidectomy", "uvulectomy", "excision of lesion of tongue"]
+)
+def test_mouth_structures_seen_without_instruments_take_the_external_approach(
+    question: str, real: Sources
+) -> None:
+    # ICD-10-PCS guideline B5.3a (example: resection of tonsils is External).
+    best = run(question, real).candidates[0]
+    approach = next(a for a in best.axes if a.position == 5)
+    assert (approach.value, approach.settled) == ("X", True)
+    assert "B5.3a" in approach.reason
+
+
+@pytest.mark.integration
+def test_a_named_approach_still_wins_in_the_mouth(real: Sources) -> None:
+    assert run("open tonsillectomy", real).codes[0] == "0CTP0ZZ"
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("question", ["TURBT", "transurethral resection of bladder tumor"])
+def test_a_transurethral_resection_is_endoscopic(question: str, real: Sources) -> None:
+    # Done through a resectoscope: Via Natural or Artificial Opening Endoscopic.
+    assert run(question, real).codes[0][4] == "8"
+
+
+@pytest.mark.integration
+def test_a_see_with_a_table_code_names_no_body_part(real: Sources) -> None:
+    # "Roux-en-Y operation -> see Bypass, Hepatobiliary System and Pancreas 0F1": the system's
+    # name ("Pancreas") is not the description naming the pancreatic duct.
+    result = run("Roux-en-Y hepaticojejunostomy, open", real)
+    for candidate in result.candidates:
+        part = next(a for a in candidate.axes if a.position == 4)
+        assert not part.reason.startswith("the Index entry names pancrea"), candidate.code
