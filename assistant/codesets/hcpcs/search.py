@@ -35,6 +35,70 @@ MODIFIER_PENALTY = 0.5  # a modifier is never the answer to a question about an 
 # HCPCS Level II code sets): where a national code fits as well, it goes first.
 S_CODE_PENALTY = 0.1
 _ASKS_PRIVATE = re.compile(r"\b(?:private|commercial|bcbs|blue cross|non-?medicare)\b", re.I)
+# A drug code for another drug is wrong whatever its dose and route: when the question names a
+# drug (a word of some drug code's name), a drug code whose name shares none of those words
+# loses this much (how the value was chosen: assistant/search/ranking.py).
+DRUG_NAME_PENALTY = 0.2
+# Salt, form and class words that many drug names share ("ceftriaxone sodium", "cefoperazone
+# sodium"): the drug's name is the other words (USP salt and dosage-form nomenclature).
+_NOT_A_NAME = frozenset(
+    [
+        "sodium",
+        "disodium",
+        "potassium",
+        "calcium",
+        "magnesium",
+        "hydrochloride",
+        "hcl",
+        "dihydrochloride",
+        "sulfate",
+        "acetate",
+        "acetonide",
+        "chloride",
+        "bromide",
+        "phosphate",
+        "citrate",
+        "mesylate",
+        "maleate",
+        "tartrate",
+        "succinate",
+        "fumarate",
+        "besylate",
+        "lactate",
+        "gluconate",
+        "tromethamine",
+        "and",
+        "for",
+        "with",
+        "per",
+        "oral",
+        "injection",
+        "solution",
+        "suspension",
+        "infusion",
+        "inhalation",
+        "human",
+        "recombinant",
+        "factor",
+        "immune",
+        "globulin",
+        "alfa",
+        "beta",
+        "not",
+        "otherwise",
+        "specified",
+        "unit",
+        "units",
+        "dose",
+        "product",
+        "compounded",
+        "non-compounded",
+        "concentrate",
+        "liposomal",
+        "extended",
+        "release",
+    ]
+)
 _ASKS_MODIFIER = re.compile(r"\bmodifiers?\b|\bmod\b", re.I)
 _ASKS_UNLISTED = re.compile(r"\bnot otherwise|\bnoc\b|\bunlisted\b|\bunclassified\b", re.I)
 
@@ -75,6 +139,27 @@ class HcpcsSearch(FlatCodeSearch):
             hits[0].detail["modifiers"] = [h.modifier for h in named]
         return hits
 
+    @cached_property
+    def drug_words(self) -> dict[str, frozenset[str]]:
+        """Drug code (one billed by an amount) -> the words of its descriptor."""
+        return {
+            code: _name_words(entry.long)
+            for code, entry in self.codeset.data.codes.items()
+            if dose.billing_units(entry.long)
+        }
+
+    @cached_property
+    def drug_names(self) -> frozenset[str]:
+        """Words that name a drug: each drug descriptor's first part that is not the route
+        ("Injection, ceftriaxone sodium, per 250 mg" -> ceftriaxone), less salt and form words."""
+        names: set[str] = set()
+        for code in self.drug_words:
+            parts = [p.strip() for p in re.split(r"[,;]", self.codeset.data.codes[code].long)]
+            parts = [p for p in parts if p.lower() not in ("injection", "inj", "infusion")]
+            if parts:
+                names |= _name_words(parts[0])
+        return frozenset(names - _NOT_A_NAME)
+
     def reading(self, words: str) -> str:
         return expand(read_item(words).text, self.brands)
 
@@ -97,6 +182,9 @@ class HcpcsSearch(FlatCodeSearch):
             score -= MODIFIER_PENALTY
         if code.startswith("S") and not _ASKS_PRIVATE.search(text):
             score -= S_CODE_PENALTY
+        named = _name_words(drug.words) & self.drug_names
+        if named and code in self.drug_words and not named & self.drug_words[code]:
+            score -= DRUG_NAME_PENALTY
         return score
 
     def detail(self, text: str, code: str) -> dict[str, Any]:
@@ -110,3 +198,12 @@ class HcpcsSearch(FlatCodeSearch):
                 out["units"] = fit.units
                 out["advice"] = fit.advice(entry.code)
         return out
+
+
+def _name_words(text: str) -> frozenset[str]:
+    """The words of a drug name, hyphenated names also by their stem ("pegfilgrastim-jmdb")."""
+    found = set()
+    for word in re.findall(r"[a-z][a-z-]{2,}", text.lower()):
+        found.add(word)
+        found.add(word.split("-")[0])
+    return frozenset(found)

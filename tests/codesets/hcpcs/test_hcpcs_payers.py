@@ -1,4 +1,5 @@
-"""S codes are private-payer codes: a national code that fits as well goes first."""
+"""Which HCPCS code ranks first among codes for one item: national before private-payer S
+codes, the drug asked for before another drug."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 from assistant.codesets.hcpcs.codeset import Hcpcs
 from assistant.codesets.hcpcs.files import read_release
-from assistant.codesets.hcpcs.search import S_CODE_PENALTY, HcpcsSearch
+from assistant.codesets.hcpcs.search import DRUG_NAME_PENALTY, S_CODE_PENALTY, HcpcsSearch
 from assistant.search.backends import SearchBackends
 
 # Real CMS descriptors (public domain), January 2026: one drug with a national J code and an
@@ -49,3 +50,24 @@ def test_a_question_naming_a_private_payer_keeps_s_codes_level(
     search: HcpcsSearch, payer: str
 ) -> None:
     assert _gap(search, f"metronidazole injection, {payer}") == pytest.approx(0.0)
+
+
+def test_a_drug_code_for_another_drug_loses_to_the_drug_asked_for(tmp_path: Path) -> None:
+    path = tmp_path / "hcpcs-2026-jan.csv"
+    path.write_text(
+        "\n".join(
+            [
+                *ROWS[:1],
+                'J0696,"Ceftriaxone sodium injection","Injection, ceftriaxone sodium, per 250 mg"',
+                'S0021,"Injection, cefoperazone sod","Injection, cefoperazone sodium, 1 gram"',
+            ]
+        )
+        + "\n"
+    )
+    search = HcpcsSearch(Hcpcs(read_release(path)), cast(SearchBackends, _NoBackends()))
+    question = "ceftriaxone 1 gram injection"
+    # Both are sodium salts; only one is ceftriaxone.
+    asked = search.adjust(question, "J0696", "Injection, ceftriaxone sodium, per 250 mg")
+    other = search.adjust(question, "S0021", "Injection, cefoperazone sodium, 1 gram")
+    assert "ceftriaxone" in search.drug_names and "sodium" not in search.drug_names
+    assert asked - other >= DRUG_NAME_PENALTY
