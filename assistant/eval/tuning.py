@@ -5,7 +5,10 @@ Two kinds of rows, each ``{"query", "code", "kind"}``:
 - ``inclusion``: an inclusion term of a billable ICD-10-CM code that says more than, or other
   than, its title ("Fall on same level NOS" under W18.30) -> that code;
 - ``index``: an Alphabetic Index entry (main term, then subterms, nonessential modifiers left
-  out) that leads to one billable code -> that code, read the way the Index reads it.
+  out) that leads to one billable code -> that code, read the way the Index reads it;
+- ``drug`` (HCPCS Level II): a J code's drug name as a biller says it (salt words dropped),
+  an amount of one to three billing units and the route ("ceftriaxone 500 mg injection"),
+  for drug names only one J code carries.
 
 A row is held out when its code's digest falls in the held-out fifth, so a code never sits on
 both sides and a rule tuned on one side is checked on codes it has not seen.
@@ -16,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,12 +27,14 @@ from typing import TYPE_CHECKING, Any
 from assistant.codesets.icd10cm.syntax import normalize_code
 
 if TYPE_CHECKING:
+    from assistant.codesets.hcpcs.files import Release
     from assistant.codesets.icd10cm.alphaindex import IndexEntry
     from assistant.codesets.icd10cm.tabular import Tabular
 
 HELD_OUT = 5  # one code in this many is held out (a fifth: enough rows on each side to compare)
 INCLUSION_ROWS = 400
 INDEX_ROWS = 200
+DRUG_ROWS = 300
 MIN_WORDS = 2  # a one-word term ("Hives") is a synonym test, not a ranking test
 
 
@@ -66,6 +72,45 @@ def index_rows(tab: Tabular, entries: Iterable[IndexEntry]) -> list[dict[str, An
         if len(query.replace(",", " ").split()) >= MIN_WORDS:
             rows.append({"query": query, "code": code, "kind": "index"})
     return rows
+
+
+def drug_rows(release: Release, *, seed: int = 0, n: int = DRUG_ROWS) -> list[dict[str, Any]]:
+    """Drug questions written from the release's J-code descriptors, one per drug name."""
+    from assistant.codesets.hcpcs import dose
+    from assistant.codesets.hcpcs.search import NOT_A_NAME
+
+    found: dict[str, list[tuple[str, float, str, str]]] = {}
+    for code, entry in sorted(release.codes.items()):
+        units = dose.billing_units(entry.long)
+        if not code.startswith("J") or entry.noc or len(units) != 1:
+            continue
+        parts = [p.strip() for p in re.split(r"[,;]", entry.long)]
+        route = "injection" if parts[0].lower() in ("injection", "inj") else ""
+        parts = [p for p in parts if p.lower() not in ("injection", "inj")]
+        amount = re.match(r"([\d.,]+)\s*(\S+)", units[0].amount.text)
+        if not parts or not amount:
+            continue
+        name = re.sub(r"\(.*?\)", "", parts[0]).strip().lower()
+        value = float(amount.group(1).replace(",", ""))
+        found.setdefault(name, []).append((code, value, amount.group(2), route))
+    rng = random.Random(seed)
+    rows = []
+    for name, codes in found.items():
+        if len(codes) != 1:
+            continue  # a name several codes share is decided by dose or form, not asked here
+        code, value, unit, route = codes[0]
+        said = " ".join(w for w in name.split() if w not in NOT_A_NAME) or name
+        asked = value * rng.choice((1, 2, 3))
+        shown = f"{asked:g}"
+        rows.append(
+            {"query": f"{said} {shown} {unit} {route}".strip(), "code": code, "kind": "drug"}
+        )
+    return rng.sample(rows, min(n, len(rows)))
+
+
+def split(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(tuning rows, held-out rows) by code."""
+    return [r for r in rows if not held_out(r["code"])], [r for r in rows if held_out(r["code"])]
 
 
 def build(

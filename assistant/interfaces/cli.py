@@ -297,7 +297,15 @@ def _tuning_set(container: Container, args: argparse.Namespace) -> int:
     out = Path(args.out or ".")
     tuning.write(kept, out / "tuning_icd10cm.jsonl")
     tuning.write(held, out / "tuning_icd10cm_holdout.jsonl")
-    print(json.dumps({"tuning": len(kept), "holdout": len(held), "out": str(out)}))
+    report: dict[str, Any] = {"tuning": len(kept), "holdout": len(held), "out": str(out)}
+    release = getattr(container.codesets.get("hcpcs"), "data", None)
+    if release is not None:
+        drugs = [r for r in tuning.drug_rows(release, seed=args.seed) if r["query"] not in exclude]
+        kept_drugs, held_drugs = tuning.split(drugs)
+        tuning.write(kept_drugs, out / "tuning_hcpcs_drugs.jsonl")
+        tuning.write(held_drugs, out / "tuning_hcpcs_drugs_holdout.jsonl")
+        report |= {"hcpcs_drugs": len(kept_drugs), "hcpcs_drugs_holdout": len(held_drugs)}
+    print(json.dumps(report))
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from assistant.codesets.icd10cm.alphaindex import IndexEntry
 from assistant.codesets.icd10cm.tabular import Tabular
 from assistant.container import Container
@@ -95,3 +97,23 @@ def test_remembered_queries_embed_each_query_once() -> None:
     memo = ablate.RememberedQueries(Counting())
     assert memo.embed_query("abc") == memo.embed_query("abc") == [3.0]
     assert calls == ["abc"]
+
+
+def test_drug_rows_ask_for_a_drug_by_name_amount_and_route(tmp_path: Path) -> None:
+    from assistant.codesets.hcpcs.files import read_release
+
+    path = tmp_path / "hcpcs-2026-jan.csv"
+    path.write_text(
+        "HCPCS_CODE,SHORT_DESCRIPTION,LONG_DESCRIPTION\n"
+        'J0696,"Ceftriaxone sodium injection","Injection, ceftriaxone sodium, per 250 mg"\n'
+        'J1815,"Insulin injection","Injection, insulin, per 5 units"\n'
+        'J1817,"Insulin for insulin pump use","Insulin for administration through DME, per 50 units"\n'
+        'E0100,"Cane adjust/fixed with tip","Cane, includes canes of all materials, with tip"\n'
+    )
+    rows = tuning.drug_rows(read_release(path), seed=1)
+    by_code = {r["code"]: r["query"] for r in rows}
+    assert set(by_code) == {"J0696", "J1815", "J1817"}  # J codes billed by an amount, not E
+    name, amount, unit, route = by_code["J0696"].split()
+    assert (name, unit, route) == ("ceftriaxone", "mg", "injection")
+    assert float(amount) in (250, 500, 750)
+    assert rows == tuning.drug_rows(read_release(path), seed=1)

@@ -41,7 +41,7 @@ _ASKS_PRIVATE = re.compile(r"\b(?:private|commercial|bcbs|blue cross|non-?medica
 DRUG_NAME_PENALTY = 0.2
 # Salt, form and class words that many drug names share ("ceftriaxone sodium", "cefoperazone
 # sodium"): the drug's name is the other words (USP salt and dosage-form nomenclature).
-_NOT_A_NAME = frozenset(
+NOT_A_NAME = frozenset(
     [
         "sodium",
         "disodium",
@@ -158,7 +158,7 @@ class HcpcsSearch(FlatCodeSearch):
             parts = [p for p in parts if p.lower() not in ("injection", "inj", "infusion")]
             if parts:
                 names |= _name_words(parts[0])
-        return frozenset(names - _NOT_A_NAME)
+        return frozenset(names - NOT_A_NAME)
 
     def reading(self, words: str) -> str:
         return expand(read_item(words).text, self.brands)
