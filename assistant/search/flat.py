@@ -13,7 +13,7 @@ from assistant.core.codeset import CodeHit, CodeSet
 from assistant.core.records import record_id
 from assistant.search.backends import SearchBackends
 from assistant.search.hybrid import fill_similarity, gather
-from assistant.search.rerank import rescore
+from assistant.search.rerank import Weights, rescore
 
 POOL = 50  # candidates re-scored per query (as for ICD-10-CM)
 LEXICAL_WEIGHT = 0.1  # normalised BM25 next to cosine similarity (as for ICD-10-CM)
@@ -37,6 +37,10 @@ class FlatCodeSearch:
     def wordings(self, text: str) -> list[str]:
         """The wordings BM25 searches."""
         return [text]
+
+    def weights(self, text: str) -> Weights:
+        """The re-scoring weights for one question (a code set may judge a feature itself)."""
+        return Weights()
 
     def adjust(self, text: str, code: str, title: str) -> float:
         """A code set's own evidence for or against one candidate."""
@@ -73,12 +77,13 @@ class FlatCodeSearch:
         pool = found.interleaved()[:POOL]
         fill_similarity(found, pool, self.store, collection, vector, self.record_id)
         scored = []
+        weights = self.weights(text)
         for code in pool:
             info = self.codeset.info(code)
             if info is None:
                 continue
             dense = found.similarity.get(code, 0.0)
-            score = rescore(text, info.description, dense, typed=words)
+            score = rescore(text, info.description, dense, weights, typed=words)
             score += LEXICAL_WEIGHT * found.bm25.get(code, 0.0) + self.adjust(
                 text, code, info.description
             )

@@ -265,6 +265,23 @@ RULES: tuple[Rule, ...] = (
         "its holdout 0.753/0.974 -> 0.766/0.987; hcpcs_dev unchanged (0.745/0.941).",
     ),
     Rule(
+        "HCPCS: a product-named drug code only for that product",
+        f"{HCPCS}.PRODUCT_PENALTY",
+        0.0,
+        "0.03, the smallest of 0.03/0.05/0.1/0.15 that keeps hcpcs_dev at its best (0.765 -> "
+        "0.775 top1 auto; 0.794/0.971 with --codeset hcpcs at every value) and costs least on "
+        "tuning_hcpcs_drugs (0.848 -> 0.843: that set drops the product from questions whose "
+        "code names one); hcpcs_holdout and the drug holdout unchanged (0.667, 0.766).",
+    ),
+    Rule(
+        "HCPCS: compounded only when said",
+        f"{HCPCS}.COMPOUNDED_PENALTY",
+        0.0,
+        "0.1, as NOC_PENALTY (set by hand): hcpcs_dev 0.765 -> 0.775 top1 auto; the holdouts and "
+        "tuning_hcpcs_drugs unchanged. The descriptors split inhalation drugs (J7604-J7699) "
+        "into compounded and FDA-approved non-compounded products.",
+    ),
+    Rule(
         "HCPCS: modifiers are not items",
         f"{HCPCS}.MODIFIER_PENALTY",
         0.0,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
-from assistant.text.numbers import measures, number_fit
+from assistant.text.numbers import asked, measures, number_fit, ranges
 from assistant.text.trails import is_trail, natural
 
 
@@ -18,6 +20,16 @@ from assistant.text.trails import is_trail, natural
         ("newborn check, 12 days old", "Health examination for newborn 8 to 28 days old", 1),
         ("newborn check", "Health examination for newborn 8 to 28 days old", 0),
         ("type 2 diabetes", "Body mass index [BMI] 20.0-24.9, adult", 0),
+        # Counts in words, unit words before "or more", and ranges a question states itself.
+        ("stimulator with 4 leads", "Stimulator device, four or more leads", 1),
+        ("stimulator with 2 leads", "Stimulator device, four or more leads", -1),
+        ("seat under 22 inches wide", "Seat, width less than 22 inches", 1),
+        ("seat under 22 inches wide", "Seat, width 22 inches or greater", -1),
+        ("pad of 30 sq cm", "Pad, more than 16 sq. cm but less than or equal to 48 sq. cm", 1),
+        ("pad of 16 sq cm", "Pad, more than 16 sq. cm but less than or equal to 48 sq. cm", -1),
+        ("pump set to 20-30 mmHg", "Pump, pressure range 18-30 mmHg", 1),
+        ("pump set to 10-30 mmHg", "Pump, pressure range 18-30 mmHg", 0),
+        ("at least 5 units", "Supply, not to exceed 4 units", -1),
     ],
 )
 def test_a_stated_number_fits_the_title_whose_range_holds_it(
@@ -28,6 +40,13 @@ def test_a_stated_number_fits_the_title_whose_range_holds_it(
 
 def test_names_with_digits_are_not_measurements() -> None:
     assert measures("type 1 diabetes after COVID-19, code E11.9") == ()
+    assert asked("type 1 diabetes after COVID-19, code E11.9") == ()
+
+
+def test_words_that_name_other_things_in_titles_are_read_only_in_questions() -> None:
+    # "under direct supervision", a drug billed "up to 50 mg": not ranges of a title.
+    assert ranges("Injection, drug name, up to 50 mg, under 2 supervisors") == ()
+    assert asked("drug, up to 50 mg") == ((-math.inf, 50.0),)
 
 
 @pytest.mark.parametrize(

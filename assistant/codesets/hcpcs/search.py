@@ -17,6 +17,7 @@ from assistant.codesets.hcpcs.modifiers import modifiers_named
 from assistant.codesets.hcpcs.words import read_item
 from assistant.core.codeset import CodeHit
 from assistant.search.flat import FlatCodeSearch
+from assistant.search.rerank import Weights
 from assistant.sources.packaged import knowledge_file
 from assistant.text.bridges import Bridge, expand, load_terms
 
@@ -39,6 +40,19 @@ _ASKS_PRIVATE = re.compile(r"\b(?:private|commercial|bcbs|blue cross|non-?medica
 # drug (a word of some drug code's name), a drug code whose name shares none of those words
 # loses this much (how the value was chosen: assistant/search/ranking.py).
 DRUG_NAME_PENALTY = 0.2
+# A descriptor that names one product or labeler in parentheses ("triamcinolone acetonide
+# (xipere)", "pemetrexed (accord)") is for that product only; when the question names none of
+# them, the drug's unnamed code fits it better (how chosen: assistant/search/ranking.py).
+PRODUCT_PENALTY = 0.03
+# "Compounded product" and "FDA-approved final product, non-compounded" split inhalation drugs
+# (J7604-J7699): a question that does not say compounded is about the approved product, and
+# one that says compounded is not about it (how chosen: assistant/search/ranking.py).
+COMPOUNDED_PENALTY = 0.1
+_COMPOUNDED = re.compile(r"(?<!non-)(?<!non )\bcompounded\b", re.I)
+_NON_COMPOUNDED = re.compile(r"\bnon[- ]?compounded\b|\bfda[- ]approved\b", re.I)
+# A parenthesis that names a product or labeler: one to three words, no digits, not a note.
+_NAMING = re.compile(r"\(([a-z][a-z -]*)\)")
+_NOT_NAMING = re.compile(r"^(?:e\.g|i\.e|for|not|code|see|use|includes?|list)\b")
 # Salt, form and class words that many drug names share ("ceftriaxone sodium", "cefoperazone
 # sodium"): the drug's name is the other words (USP salt and dosage-form nomenclature).
 NOT_A_NAME = frozenset(
@@ -160,11 +174,34 @@ class HcpcsSearch(FlatCodeSearch):
                 names |= _name_words(parts[0])
         return frozenset(names - NOT_A_NAME)
 
+    @cached_property
+    def product_names(self) -> dict[str, frozenset[str]]:
+        """Drug code -> the product or labeler its descriptor names in parentheses: words that
+        the HCPCS descriptors give only inside parentheses ("xipere", "accord"), never as the
+        drug, form or salt ("human", "recombinant" occur outside parentheses too)."""
+        outside: set[str] = set()
+        for entry in self.codeset.data.codes.values():
+            outside |= _name_words(_NAMING.sub(" ", entry.long.lower()))
+        names = {}
+        for code in self.drug_words:
+            found: set[str] = set()
+            for group in _NAMING.findall(self.codeset.data.codes[code].long.lower()):
+                if len(group.split()) <= 3 and not _NOT_NAMING.match(group):
+                    found |= _name_words(group)
+            if found := found - outside - NOT_A_NAME:
+                names[code] = frozenset(found)
+        return names
+
     def reading(self, words: str) -> str:
         return expand(read_item(words).text, self.brands)
 
     def wordings(self, text: str) -> list[str]:
         return [text, dose.read_drug(text).words]
+
+    def weights(self, text: str) -> Weights:
+        # A stated dose is judged against the billing unit by DOSE_WEIGHT; the generic number
+        # fit would count the same milligrams a second time.
+        return Weights(number=0.0) if dose.read_drug(text).doses else Weights()
 
     def adjust(self, text: str, code: str, title: str) -> float:
         entry = self.codeset.data.get(code)
@@ -185,6 +222,15 @@ class HcpcsSearch(FlatCodeSearch):
         named = _name_words(drug.words) & self.drug_names
         if named and code in self.drug_words and not named & self.drug_words[code]:
             score -= DRUG_NAME_PENALTY
+        if (products := self.product_names.get(code)) and not products & _name_words(text):
+            score -= PRODUCT_PENALTY
+        if (
+            _COMPOUNDED.search(title)
+            and not _COMPOUNDED.search(text)
+            or _NON_COMPOUNDED.search(title)
+            and _COMPOUNDED.search(text)
+        ):
+            score -= COMPOUNDED_PENALTY
         return score
 
     def detail(self, text: str, code: str) -> dict[str, Any]:

@@ -203,6 +203,27 @@ BRIDGES: tuple[Bridge, ...] = (
         f"{_LCD_DME} L33803 Urological Supplies",
     ),
     _bridge(
+        # The short descriptors themselves abbreviate catheter as "cath" (A4221, A4300, A4353).
+        r"caths?",
+        "catheter",
+        "HCPCS Level II short descriptors ('cath' for catheter, e.g. A4353)",
+    ),
+    _bridge(
+        r"hoyer(?:\s+lift)?",
+        "patient lift, hydraulic or mechanical",
+        "HCPCS E0630 descriptor; Hoyer is a brand of hydraulic/mechanical patient lift (Joerns)",
+    ),
+    _bridge(
+        r"cpm(?:\s+(?:machine|unit|device))?",
+        "continuous passive motion exercise device",
+        "HCPCS E0936 short descriptor ('Cpm device') for E0935/E0936",
+    ),
+    _bridge(
+        r"post-?op(?:erative)?\s+(?:shoe|boot)",
+        "surgical boot/shoe",
+        "HCPCS L3260 descriptor ('Ambulatory surgical boot', 'Surgical boot/shoe, each')",
+    ),
+    _bridge(
         r"\bbls\b|basic\s+ambulance",
         "basic life support",
         _AMBULANCE,

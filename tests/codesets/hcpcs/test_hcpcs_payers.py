@@ -10,7 +10,13 @@ import pytest
 
 from assistant.codesets.hcpcs.codeset import Hcpcs
 from assistant.codesets.hcpcs.files import read_release
-from assistant.codesets.hcpcs.search import DRUG_NAME_PENALTY, S_CODE_PENALTY, HcpcsSearch
+from assistant.codesets.hcpcs.search import (
+    COMPOUNDED_PENALTY,
+    DRUG_NAME_PENALTY,
+    PRODUCT_PENALTY,
+    S_CODE_PENALTY,
+    HcpcsSearch,
+)
 from assistant.search.backends import SearchBackends
 
 # Real CMS descriptors (public domain), January 2026: one drug with a national J code and an
@@ -71,3 +77,69 @@ def test_a_drug_code_for_another_drug_loses_to_the_drug_asked_for(tmp_path: Path
     other = search.adjust(question, "S0021", "Injection, cefoperazone sodium, 1 gram")
     assert "ceftriaxone" in search.drug_names and "sodium" not in search.drug_names
     assert asked - other >= DRUG_NAME_PENALTY
+
+
+def _release_search(tmp_path: Path, rows: list[str]) -> HcpcsSearch:
+    path = tmp_path / "hcpcs-2026-jan.csv"
+    path.write_text("\n".join([ROWS[0], *rows]) + "\n")
+    return HcpcsSearch(Hcpcs(read_release(path)), cast(SearchBackends, _NoBackends()))
+
+
+# Real CMS descriptors (January 2026): one drug's unnamed code and a code for one product.
+TRIAMCINOLONE = [
+    'J3299,"Inj xipere 1 mg","Injection, triamcinolone acetonide (xipere), 1 mg"',
+    'J3301,"Triamcinolone acet inj nos","Injection, triamcinolone acetonide, not otherwise '
+    'specified, 10 mg"',
+]
+
+
+def test_a_code_for_one_named_product_loses_when_the_question_names_no_product(
+    tmp_path: Path,
+) -> None:
+    search = _release_search(tmp_path, TRIAMCINOLONE)
+    assert search.product_names == {"J3299": frozenset({"xipere"})}
+    title = "Injection, triamcinolone acetonide (xipere), 1 mg"
+    plain = search.adjust("triamcinolone acetonide injection", "J3299", title)
+    named = search.adjust("xipere triamcinolone acetonide injection", "J3299", title)
+    assert named - plain == pytest.approx(PRODUCT_PENALTY)
+
+
+def test_words_that_also_occur_outside_parentheses_name_no_product(tmp_path: Path) -> None:
+    search = _release_search(
+        tmp_path,
+        [
+            'J7192,"Factor viii recomb nos","Factor viii (antihemophilic factor, recombinant) '
+            'per iu, not otherwise specified"',
+            'J1460,"Gamma globulin 1 cc inj","Injection, gamma globulin, intramuscular, 1 cc"',
+            'J0001,"Made-up drug","Injection, madeupdrug (for esrd on dialysis), per 1 mg"',
+        ],
+    )
+    assert search.product_names == {}
+
+
+ALBUTEROL = [
+    'J7609,"Albuterol comp unit","Albuterol, inhalation solution, compounded product, '
+    'administered through dme, unit dose, 1 mg"',
+    'J7613,"Albuterol non-comp unit","Albuterol, inhalation solution, fda-approved final '
+    'product, non-compounded, administered through dme, unit dose, 1 mg"',
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        ("albuterol nebulizer solution 2.5 mg unit dose", "J7613"),
+        ("compounded albuterol inhalation solution 2.5 mg", "J7609"),
+        ("albuterol inhalation, non-compounded, 2.5 mg", "J7613"),
+    ],
+)
+def test_compounded_inhalation_drugs_only_when_the_question_says_so(
+    tmp_path: Path, question: str, first: str
+) -> None:
+    search = _release_search(tmp_path, ALBUTEROL)
+    titles = {code: search.codeset.data.codes[code].long for code in ("J7609", "J7613")}
+    other = next(code for code in titles if code != first)
+    gap = search.adjust(question, first, titles[first]) - search.adjust(
+        question, other, titles[other]
+    )
+    assert gap == pytest.approx(COMPOUNDED_PENALTY)

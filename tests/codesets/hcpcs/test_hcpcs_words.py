@@ -103,6 +103,10 @@ def test_with_a_release_only_known_or_cpt_modifiers_count() -> None:
         ("basic ambulance, emergent", "basic life support"),
         ("als 2 transport", "advanced life support, level 2"),
         ("flu shot for a medicare patient", "influenza virus vaccine"),
+        ("hoyer lift for home", "patient lift, hydraulic or mechanical"),
+        ("cpm machine after knee replacement", "continuous passive motion exercise device"),
+        ("post-op shoe", "surgical boot/shoe"),
+        ("intermittent cath, straight tip", "catheter"),
     ],
 )
 def test_supply_words_gain_the_descriptor_wording(text: str, added: str) -> None:
