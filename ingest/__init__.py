@@ -79,6 +79,8 @@ def run_ingest(container: Container, *, progress: bool = True) -> IngestSummary:
     if report:
         summary.notes.append(report)
     container.remember_files()
+    for codeset in container.codesets:
+        _ = codeset.vocabulary  # counted and cached here, not at the first question
     if isinstance(container.embeddings, Embedder):
         note = container.embeddings.export_queries()
         if note:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,26 @@ def test_code_and_check_never_load_the_model_or_chroma(clean_env: None, tmp_path
         [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
     )
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_derived_value_is_remembered_for_the_same_texts_and_computed_again_for_new_ones(
+    tmp_path: Path,
+) -> None:
+    from assistant.sources.cache import ParsedCache, vocabulary
+
+    calls: list[int] = []
+
+    def count(texts: Sequence[str]) -> int:
+        calls.append(1)
+        return len(texts)
+
+    texts = ["Wheelchair, standard", "Walker, folding"]
+    assert ParsedCache(tmp_path / "cache").derive("demo", texts, count) == 2
+    assert ParsedCache(tmp_path / "cache").derive("demo", texts, count) == 2  # another process
+    assert len(calls) == 1
+    assert ParsedCache(tmp_path / "cache").derive("demo", [*texts, "Cane, quad"], count) == 3
+    assert len(calls) == 2
+    assert len(list((tmp_path / "cache").glob("demo-*.pickle"))) == 1  # the old one went
+    words = vocabulary(ParsedCache(tmp_path / "cache"), "demo", texts)
+    assert words.documents == 2 and words.frequency["wheelchair"] == 1
+    assert words == vocabulary(ParsedCache(tmp_path / "cache"), "demo", texts)

@@ -16,14 +16,19 @@ import os
 import pickle
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
+
+from assistant.core.vocabulary import Vocabulary, count_roots
+from assistant.text.stems import terms
+from assistant.text.tokens import words
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 _DIGESTS = "digests.json"
 _CHUNK = 1 << 20
+_KEY = 20  # hex digits of the source's hash in a cache file's name
 
 
 class ParsedCache:
@@ -35,7 +40,7 @@ class ParsedCache:
 
     def load(self, kind: str, path: Path, parse: Callable[[Path], T]) -> T:
         """``parse(path)``, from the cache when this file was parsed by this parser before."""
-        key = f"{kind}-{self.digest(path)[:20]}-{_parser_hash(parse)}"
+        key = f"{kind}-{self.digest(path)[:_KEY]}-{_parser_hash(parse)}"
         cached = self.folder / f"{key}.pickle"
         with contextlib.suppress(FileNotFoundError):
             try:
@@ -46,6 +51,32 @@ class ParsedCache:
         parsed = parse(path)
         self._store(kind, cached, parsed)
         return parsed
+
+    def derive(
+        self,
+        kind: str,
+        inputs: Sequence[str],
+        compute: Callable[[Sequence[str]], T],
+        *uses: Callable[..., object],
+    ) -> T:
+        """``compute(inputs)``, from the cache when these very inputs were computed before by
+        the same code: the key hashes the inputs and the modules of ``compute`` and ``uses``
+        (e.g. a code set's vocabulary from its texts, which also depend on knowledge files)."""
+        digest = hashlib.sha256()
+        for text in inputs:
+            digest.update(text.encode("utf-8"))
+            digest.update(b"\0")
+        code = "".join(_parser_hash(f) for f in (compute, *uses))
+        cached = self.folder / f"{kind}-{digest.hexdigest()[:_KEY]}-{code}.pickle"
+        with contextlib.suppress(FileNotFoundError):
+            try:
+                with _no_gc(), cached.open("rb") as stream:
+                    return pickle.load(stream)  # type: ignore[no-any-return]
+            except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+                log.info("cache %s unreadable; computing %s again", cached.name, kind)
+        value = compute(inputs)
+        self._store(kind, cached, value)
+        return value
 
     def digest(self, path: Path) -> str:
         """sha256 of a file, remembered by its path, size and modification time."""
@@ -77,7 +108,7 @@ class ParsedCache:
     def _store(self, kind: str, target: Path, parsed: object) -> None:
         with self._lock:
             if self._write(target, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)):
-                for old in self.folder.glob(f"{kind}-*.pickle"):
+                for old in self.folder.glob(f"{kind}-{'?' * _KEY}-*.pickle"):
                     if old != target:
                         old.unlink(missing_ok=True)  # an older release or parser
 
@@ -114,3 +145,11 @@ def _no_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def vocabulary(cache: ParsedCache | None, kind: str, texts: Sequence[str]) -> Vocabulary:
+    """The vocabulary of a code set's texts, remembered in ``cache`` (stemming some 100,000
+    texts takes a second or two, every cold command)."""
+    if cache is None:
+        return count_roots(texts)
+    return cache.derive(f"{kind}-vocabulary", texts, count_roots, terms, words)

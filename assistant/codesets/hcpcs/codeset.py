@@ -23,7 +23,8 @@ from assistant.core.codeset import (
     label_of,
 )
 from assistant.core.records import Record, Scalar, record_id
-from assistant.core.vocabulary import Vocabulary, count_roots
+from assistant.core.vocabulary import Vocabulary
+from assistant.sources.cache import ParsedCache, vocabulary
 from assistant.sources.packaged import knowledge_file
 from assistant.text.bridges import load_terms
 
@@ -50,8 +51,9 @@ class Hcpcs:
     collection = COLLECTION
     names = re.compile(r"\bhcpcs\b|\blevel ii\b|\bmodifiers?\b", re.I)  # how a question names it
 
-    def __init__(self, release: Release) -> None:
+    def __init__(self, release: Release, cache: ParsedCache | None = None) -> None:
         self.data = release
+        self._cache = cache  # where the vocabulary is remembered
         self.release = release.edition or "release unknown"
         self.version_key = _slug(release.edition)  # the middle part of its record ids
 
@@ -64,7 +66,7 @@ class Hcpcs:
         texts += [e.short for e in self.data.codes.values() if e.short]
         texts += [say for b in load_terms(knowledge_file("hcpcs", "brands.toml")) for say in b.say]
         texts += [b.pattern.pattern for b in BRIDGES]
-        return count_roots(texts)
+        return vocabulary(self._cache, NAME, texts)
 
     @property
     def label(self) -> str:
@@ -225,4 +227,4 @@ def load(context: LoadContext) -> Hcpcs | None:
     noc = context.files.get("hcpcs-noc")
     if noc is not None:
         release = release.with_noc(context.cache.load("hcpcs-noc", noc, read_noc))
-    return Hcpcs(release)
+    return Hcpcs(release, context.cache)

@@ -15,7 +15,8 @@ from assistant.codesets.icd10cm.tabular import CODE_SET, Tabular, bundled_tabula
 from assistant.core.answer import INHERITED_NOTES
 from assistant.core.codeset import CodeInfo, CodeSearch, IngestGroup, Mention, label_of
 from assistant.core.records import Record
-from assistant.core.vocabulary import Vocabulary, count_roots
+from assistant.core.vocabulary import Vocabulary
+from assistant.sources.cache import ParsedCache, vocabulary
 from assistant.text.bridges import Bridge, expand, load_terms
 
 if TYPE_CHECKING:
@@ -52,18 +53,17 @@ class Icd10cm:
         self,
         tabular: Tabular,
         files: dict[str, Path] | None = None,
-        vocabulary: Vocabulary | None = None,
+        cache: ParsedCache | None = None,
     ) -> None:
         self.tabular = tabular
         self.files = dict(files or {})
         self.release = f"FY{tabular.version}"
-        if vocabulary is not None:
-            self.__dict__["vocabulary"] = vocabulary
+        self._cache = cache  # where the vocabulary is remembered
 
     @cached_property
     def vocabulary(self) -> Vocabulary:
         """Titles and inclusion terms, and the lay words of the wording bridges."""
-        return tabular_vocabulary(self.tabular)
+        return vocabulary(self._cache, NAME, vocabulary_texts(self.tabular))
 
     @property
     def label(self) -> str:
@@ -216,12 +216,12 @@ def _index(path: Path, kind: str) -> list[Record]:
     return records.index_records(path, kind)[0]
 
 
-def tabular_vocabulary(tabular: Tabular) -> Vocabulary:
-    """The roots of every title and inclusion term, and of the lay phrases bridged to them."""
+def vocabulary_texts(tabular: Tabular) -> list[str]:
+    """Every title and inclusion term, and the lay phrases bridged to them."""
     texts = [n.description for n in tabular.codes()]
     texts += [t for n in tabular.codes() for t in n.notes.get("inclusion_terms", [])]
     texts += [say for bridge in load_terms() for say in bridge.say]
-    return count_roots(texts)
+    return texts
 
 
 def load(context: LoadContext) -> Icd10cm:
@@ -229,8 +229,5 @@ def load(context: LoadContext) -> Icd10cm:
     bundled with simple-icd-10-cm; parsed once and cached."""
     path = context.settings.tabular_xml or context.files.get("tabular") or bundled_tabular_path()
     tabular = context.cache.load("icd10cm-tabular", path, load_tabular)
-    vocabulary = context.cache.load(
-        "icd10cm-vocabulary", path, lambda _: tabular_vocabulary(tabular)
-    )
     kinds = ("guidelines", *INDEX_KINDS)
-    return Icd10cm(tabular, {k: p for k, p in context.files.items() if k in kinds}, vocabulary)
+    return Icd10cm(tabular, {k: p for k, p in context.files.items() if k in kinds}, context.cache)

@@ -22,7 +22,8 @@ from assistant.core.codeset import (
     label_of,
 )
 from assistant.core.records import Record, Scalar, record_id
-from assistant.core.vocabulary import Vocabulary, count_roots
+from assistant.core.vocabulary import Vocabulary
+from assistant.sources.cache import ParsedCache, vocabulary
 from assistant.text.stems import terms
 
 if TYPE_CHECKING:
@@ -57,8 +58,15 @@ class Icd10pcs:
     collection = "pcs"
     names = re.compile(r"\bicd-?10-?pcs\b|\bpcs\b", re.I)  # how a question names it
 
-    def __init__(self, tables: PcsTables, definitions: Definitions | None, index: PcsIndex) -> None:
+    def __init__(
+        self,
+        tables: PcsTables,
+        definitions: Definitions | None,
+        index: PcsIndex,
+        cache: ParsedCache | None = None,
+    ) -> None:
         self.tables = tables
+        self._cache = cache  # where the vocabulary is remembered
         self.definitions = definitions
         self.index = index
         self.release = f"FY{tables.version}"
@@ -103,7 +111,7 @@ class Icd10pcs:
                 for terms in axes.values():
                     for term in terms.terms:
                         texts += [*term.titles, *term.includes]
-        return count_roots(texts)
+        return vocabulary(self._cache, NAME, texts)
 
     @property
     def label(self) -> str:
@@ -325,4 +333,4 @@ def load(context: LoadContext) -> Icd10pcs | None:
         if defs_path
         else None
     )
-    return Icd10pcs(tables, definitions, index)
+    return Icd10pcs(tables, definitions, index, context.cache)
