@@ -27,13 +27,23 @@ _DEFAULT = re.compile(r"\b(unspecified|nos|without complications?|uncomplicated)
 
 
 GENERIC = frozenset(root(w) for w in ("disorder", "disease", "condition", "syndrome"))
+# Examples in a title ("(e.g., pneumatic, gel)", HCPCS L4350) and what it says it includes
+# ("includes any type interface", "including insertion supplies") narrow nothing down.
+_EXAMPLES = (
+    re.compile(r"\((?:e\.g\.|for example)[^)]*\)"),
+    re.compile(r",\s*(?:e\.g\.|for example)[^();]*"),
+    re.compile(r",\s*includ(?:es|ing)\b[^,;]*"),
+)
 
 
 def specifics(title: str) -> frozenset[str]:
     """Title words that narrow a condition down: all but a trailing "unspecified ..." clause,
     the default words (uncomplicated, without complications, NOS), what the title says is
-    absent ("without foreign body") and generic nouns."""
-    clauses = title.lower().split(",")
+    absent ("without foreign body"), its examples and inclusions, and generic nouns."""
+    lowered = title.lower()
+    for pattern in _EXAMPLES:
+        lowered = pattern.sub(" ", lowered)
+    clauses = lowered.split(",")
     kept = [c for n, c in enumerate(clauses) if not (n and c.strip().startswith("unspecified"))]
     return terms(strip_negated(_DEFAULT.sub(" ", ",".join(kept)))) - GENERIC
 

@@ -16,12 +16,14 @@ _NEGATION = re.compile(
 _NEGATED_LIST = re.compile(
     r"\bwithout\s+([a-z0-9 -]+(?:,\s*[a-z0-9 -]+)+,?\s+(?:and|or)\s+[a-z0-9 -]+)$"
 )
+# "non-X" ("non-dialysis", "non-Hodgkin", "non-ESRD use"): the one word after is negated.
+_NON = re.compile(r"\bnon[\s-]+([a-z0-9]+)")
 _POSITIVE = re.compile(r"\b(?:with|in|due to|having achieved)\s+((?:[a-z0-9]+[ ,]*){1,3})")
 
 
 def strip_negated(text: str) -> str:
     """``text`` with every negated phrase blanked out (lower-cased)."""
-    return _NEGATION.sub(" ", _NEGATED_LIST.sub(" ", text.lower().strip()))
+    return _NON.sub(" ", _NEGATION.sub(" ", _NEGATED_LIST.sub(" ", text.lower().strip())))
 
 
 def negated(text: str) -> set[str]:
@@ -32,6 +34,8 @@ def negated(text: str) -> set[str]:
         out |= terms(phrase)
     for phrase in _NEGATION.findall(lowered):
         out |= terms(phrase)
+    for word in _NON.findall(lowered):
+        out |= terms(word)
     return out
 
 

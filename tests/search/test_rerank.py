@@ -160,3 +160,17 @@ def test_unspecified_severity_states_no_severity() -> None:
 
     assert missed("severe dementia", "Dementia, unspecified severity, with agitation") == 1
     assert missed("severe dementia", "Dementia, severe, with agitation") == 0
+
+
+def test_non_negates_the_word_it_prefixes() -> None:
+    assert negated("Injection, widget alfa, (for non-renal use), 100 units") == terms("renal")
+    assert negated("non hodgkin lymphoma") == terms("hodgkin")
+    query = "widget alfa 500 units, non-renal patient"
+    ruled_out = features(query, "Injection, widget alfa, 100 units (for renal failure)")[1]
+    assert ruled_out < features(query, "Injection, widget alfa, (for non-renal use), 100 units")[1]
+
+
+def test_examples_and_inclusions_in_a_title_narrow_nothing() -> None:
+    title = "Gizmo brace, loop style, includes any strap (e.g., velcro, buckle), prefabricated"
+    assert specifics(title) == terms("gizmo brace, loop style, prefabricated")
+    assert specifics("Pump, e.g., hand or foot (with case)") == terms("pump (with case)")

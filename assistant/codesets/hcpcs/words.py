@@ -158,6 +158,12 @@ BRIDGES: tuple[Bridge, ...] = (
         f"{_LCD_DME} L33802 Transcutaneous Electrical Nerve Stimulators",
     ),
     _bridge(
+        r"full(?:y)?[\s-]+electric",
+        "total electric",
+        "HCPCS E0265/E0266, E0296/E0297 descriptors ('total electric (head, foot and height "
+        "adjustments)'), against semi-electric (head and foot only)",
+    ),
+    _bridge(
         r"bedside\s+commode|commode",
         "commode chair",
         "HCPCS E0163-E0165 descriptors ('commode chair')",
@@ -240,7 +246,7 @@ BRIDGES: tuple[Bridge, ...] = (
     ),
     _bridge(r"\bals\b", "advanced life support", _AMBULANCE),
     _bridge(
-        r"\bsct\b|critical\s+care\s+transport",
+        r"\bsct\b|critical\s+care\s+(?:ambulance\s+)?(?:transport|transfer)",
         "specialty care transport",
         _AMBULANCE,
     ),

@@ -52,6 +52,8 @@ def test_brands_load_with_the_terms_loader() -> None:
         ("Epogen dialysis dose", "epoetin alfa"),
         ("botox 100 units", "onabotulinumtoxina"),
         ("Keytruda 200 mg", "pembrolizumab"),
+        ("nexplanon rod", "etonogestrel (contraceptive) implant system"),
+        ("marcaine 30 ml", "bupivacaine"),
     ],
 )
 def test_a_brand_gains_its_hcpcs_generic(query: str, generic: str) -> None:

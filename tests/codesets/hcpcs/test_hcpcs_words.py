@@ -107,6 +107,8 @@ def test_with_a_release_only_known_or_cpt_modifiers_count() -> None:
         ("cpm machine after knee replacement", "continuous passive motion exercise device"),
         ("post-op shoe", "surgical boot/shoe"),
         ("intermittent cath, straight tip", "catheter"),
+        ("fully electric bed for home", "total electric"),
+        ("critical care ambulance transfer", "specialty care transport"),
     ],
 )
 def test_supply_words_gain_the_descriptor_wording(text: str, added: str) -> None:
