@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.codesets.icd10pcs.build import BuildResult, build
 from assistant.codesets.icd10pcs.definitions import Definitions, parse_definitions
-from assistant.codesets.icd10pcs.index import PcsIndex, parse_index
+from assistant.codesets.icd10pcs.index import IndexEntry, PcsIndex, parse_index
 from assistant.codesets.icd10pcs.tables import PcsTables, looks_like_pcs, normalize, parse_tables
 from assistant.codesets.icd10pcs.words import ABBREVIATIONS
 from assistant.core.codeset import (
@@ -42,6 +42,9 @@ DEFINED = (3, 5)  # axes whose definitions an answer quotes: root operation, app
 SURGICAL = re.compile(r"(?:ectom|otom|ostom|plast|scop|pex|rrhaph|centes|odes|trips)$")
 # Root operations whose names are everyday words that name no procedure on their own ("a
 # change", "under control", "a transfer"), or a condition as often ("retinal detachment").
+_ABBREVIATION = re.compile(r"[A-Z][A-Z0-9]{1,7}")  # "EGD", "TURP", "CABG"
+OPERATION_SECTIONS = ("0", "1", "5")  # Medical and Surgical, Obstetrics, Extracorporeal
+MAX_PHRASE = 3  # longer Index main terms are device and technique names, not how one asks
 GENERIC_OPERATIONS = frozenset(
     terms(
         "alteration change control creation destruction detachment division inspection map "
@@ -85,15 +88,70 @@ class Icd10pcs:
         # The Index's one-word main terms that lead to a code, themselves or by a subterm, are
         # procedure names ("Appendectomy", "Reduction, fracture"); entries that only say
         # "use" name anatomy or devices.
+        names: list[list[str]] = []
         for entry in self.index.entries:
-            one_word = len(entry.trail[0].split()) == 1
-            if one_word and (entry.codes or entry.see) and not entry.use:
-                roots |= terms(entry.trail[0])
+            if not (entry.codes or entry.see) or entry.use:
+                continue
+            if len(entry.main_term.split()) == 1:
+                roots |= terms(entry.main_term)
+            elif "(" in entry.main_term and self._section_of(entry) in OPERATION_SECTIONS:
+                names.append([n for n in re.split(r"[()]", entry.main_term) if n.strip()])
+        # An abbreviation in parentheses beside a procedure's name is one too:
+        # "EGD (esophagogastroduodenoscopy)", "TURP (transurethral resection of prostate)".
+        for alternatives in names:
+            single = [n for n in alternatives if _ABBREVIATION.fullmatch(n.strip())]
+            if any(
+                terms(n) & roots or any(SURGICAL.search(r) for r in terms(n))
+                for n in alternatives
+                if n not in single
+            ):
+                roots |= {r for n in single for r in terms(n)}
         # Operative shorthand whose written-out form names one ("lap chole", "ORIF", "TURP").
         for short, written in ABBREVIATIONS:
             if re.fullmatch(r"[a-z|]+", short) and terms(written) & roots:
                 roots |= {r for part in short.split("|") for r in terms(part)}
         return frozenset(roots - GENERIC_OPERATIONS)
+
+    @cached_property
+    def action_phrases(self) -> frozenset[frozenset[str]]:
+        """The Index's procedure main terms of two or three words, as sets of roots: a
+        question holding all of one names that procedure ("Cesarean section", "Mechanical
+        ventilation", "Shunt creation"). Only main terms that themselves lead to an operation
+        of the Medical and Surgical, Obstetrics or Extracorporeal Assistance and Performance
+        sections count: others name a measurement, a therapy or a drug ("Blood pressure",
+        "Physical therapy") as often as a diagnosis or a supply does."""
+        phrases: set[frozenset[str]] = set()
+        for entry in self.index.entries:
+            if len(entry.trail) > 1 or len(entry.main_term.split()) == 1 or entry.use:
+                continue
+            if self._section_of(entry) not in OPERATION_SECTIONS:
+                continue
+            for name in re.split(r"[()]", entry.main_term):
+                roots = terms(name)
+                if 2 <= len(roots) <= MAX_PHRASE:
+                    phrases.add(roots)
+        return frozenset(phrases)
+
+    def _section_of(self, entry: IndexEntry) -> str:
+        """The section character of the codes an Index entry leads to, directly or by its see
+        reference ("" when neither gives a code)."""
+        if entry.codes:
+            return entry.codes[0]
+        target = entry.see_trail
+        if not target:
+            return ""
+        found = self._by_trail.get(target) or self._by_trail.get(target[:1])
+        return found[0] if found else ""
+
+    @cached_property
+    def _by_trail(self) -> dict[tuple[str, ...], str]:
+        """Each Index trail (and, for a main term, its first coded subterm) -> its codes."""
+        out: dict[tuple[str, ...], str] = {}
+        for entry in self.index.entries:
+            if entry.codes:
+                for n in range(1, len(entry.trail) + 1):
+                    out.setdefault(entry.trail[:n], entry.codes)
+        return out
 
     @cached_property
     def vocabulary(self) -> Vocabulary:

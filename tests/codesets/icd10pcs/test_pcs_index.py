@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.codesets.icd10pcs.index import PcsIndex, parse_index
+from assistant.codesets.icd10pcs.codeset import Icd10pcs
+from assistant.codesets.icd10pcs.index import IndexEntry, PcsIndex, parse_index
 from assistant.codesets.icd10pcs.xmlfile import PcsFileError
+from assistant.text.stems import terms
 
 FIXTURES = Path(__file__).parents[2] / "data" / "icd10pcs"
 REAL = Path(__file__).parents[4] / "shared" / "data" / "icd10pcs" / "icd10pcs_index_2025.xml"
@@ -71,3 +73,33 @@ def test_real_index_leads_appendectomy_to_resection() -> None:
     assert {e.codes for e in real.lookup("Appendectomy")} == {"0DBJ", "0DTJ"}
     assert any(e.codes == "0TJB8ZZ" for e in real.lookup("Cystoscopy"))
     assert any(e.use == "Drainage Device" for e in real.lookup("Foley catheter"))
+
+
+def _pcs_with(*entries: IndexEntry) -> Icd10pcs:
+    from fakes import DATA
+
+    from assistant.codesets.icd10pcs.tables import parse_tables
+
+    index = PcsIndex("2099", tuple(entries), {})
+    return Icd10pcs(parse_tables(DATA / "icd10pcs" / "tables.xml"), None, index)
+
+
+def test_multi_word_main_terms_of_operations_are_phrases_and_others_are_not() -> None:
+    pcs = _pcs_with(
+        IndexEntry(("Gizmo section",), "", "Extraction, Widget", ""),  # see -> an operation
+        IndexEntry(("Extraction", "Widget"), "10D00", "", ""),
+        IndexEntry(("Wobble ventilation",), "5A19", "", ""),
+        IndexEntry(("Humming pressure",), "4A03", "", ""),  # a measurement
+        IndexEntry(("Buzzing therapy",), "F07", "", ""),  # rehabilitation
+        IndexEntry(("Sprocket stimulator", "Insertion of device in"), "0JH", "", ""),  # subterm
+    )
+    assert pcs.action_phrases == {terms("gizmo section"), terms("wobble ventilation")}
+
+
+def test_an_abbreviation_beside_an_operation_name_is_an_operation_word() -> None:
+    pcs = _pcs_with(
+        IndexEntry(("ZQX (zorboscopy)",), "0DJ0", "", ""),
+        IndexEntry(("GFQ (glow filtration quotient)",), "4A0", "", ""),  # not an operation
+        IndexEntry(("Widget (Wobble)",), "0DJ0", "", ""),  # not an abbreviation
+    )
+    assert "zqx" in pcs.actions and "gfq" not in pcs.actions and "wobbl" not in pcs.actions
