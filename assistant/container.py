@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from assistant.search.passages import PassageRetriever
     from assistant.search.vectors import VectorStore
 
+GUIDELINE_TERMS = "terms.toml"  # case words -> the Guidelines' wording, in knowledge/guidelines
 CAREER_TERMS = "terms.toml"  # everyday words -> the career files' terms, in the career folder
 SOURCES_RECORD = "sources.json"  # in MEDCODE_HOME: the official files the last ingest read
 
@@ -183,12 +184,24 @@ class Container:
 
     def passages(self, collection: str, k: int = PASSAGES_SHOWN) -> PassageRetriever:
         from assistant.search.passages import PassageRetriever
+        from assistant.search.sections import unstated_circumstance
+        from assistant.sources.packaged import knowledge_file
         from assistant.text.bridges import load_terms
 
-        terms = self.settings.knowledge_dir / CAREER_TERMS
-        bridges = load_terms(terms) if collection == "career" and terms.exists() else []
+        if collection == "career":
+            terms = self.settings.knowledge_dir / CAREER_TERMS
+            bridges = load_terms(terms) if terms.exists() else []
+            adjust = None
+        else:  # the Guidelines: coders' words about a case -> the Guidelines' own wording
+            bridges = load_terms(knowledge_file("guidelines", GUIDELINE_TERMS))
+            adjust = unstated_circumstance
         return PassageRetriever(
-            store=self.store, lexical=self.lexical, collection=collection, k=k, bridges=bridges
+            store=self.store,
+            lexical=self.lexical,
+            collection=collection,
+            k=k,
+            bridges=bridges,
+            adjust=adjust,
         )
 
     @built

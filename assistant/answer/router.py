@@ -43,7 +43,14 @@ _GUIDELINE = re.compile(
     r"|\bhow (?:is|are|should|would|do|does|must) .{0,80}\b(?:coded|sequenced|reported|listed|assigned)\b"
     r"|\b(?:code[sd]?|list(?:ed)?|sequence[sd]?|report(?:ed)?|goes|go|comes?) first\b"
     r"|\bwhich (?:\w+ )?(?:is |goes |comes |should be |gets )?(?:coded |listed |sequenced )?first\b"
-    r"|\b(?:admitted|presents?|presented|seen) (?:with|for)\b",
+    r"|\b(?:admitted|presents?|presented|seen) (?:with|for)\b"
+    # Asking which rule decides between readings of a case: "do I code the cancer or a history
+    # code?", "is that a poisoning or an adverse effect?", "should I assume they are related?",
+    # "which side is dominant by default?", "in what order?".
+    r"|(?<!code )(?<!codes )\bdo (?:i|we|you) (?:also )?(?:code|report|assign)\b"
+    r"|\b(?:should|do|must|can) (?:i|we|you) assume\b"
+    r"|\bis (?:it|that|this) (?:coded |reported )?(?:as )?(?:an? )?[\w-]+(?: [\w-]+){0,3} or (?:an? )?\w+"
+    r"|\b(?:coded|reported) separately\b|\bby default\b|\bin what order\b",
     re.I,
 )
 _LOOKUP_ASK = re.compile(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -38,6 +39,8 @@ class PassageRetriever(BaseRetriever):
     k: int = 3
     depth: int = 30
     bridges: list[Bridge] = []
+    # A collection's own evidence for or against a passage: (question, title) -> score.
+    adjust: Callable[[str, str], float] | None = None
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
@@ -56,6 +59,7 @@ class PassageRetriever(BaseRetriever):
             return []
         # A bridged query (lay words followed by the knowledge files' own terms) is searched
         # instead of the typed one; it keeps every typed word.
+        typed = query
         expanded = expand(query, self.bridges)
         if expanded != query:
             query, vector = expanded, None
@@ -82,6 +86,11 @@ class PassageRetriever(BaseRetriever):
             rid: similarity.get(rid, 0.0) + LEXICAL_SHARE * lexical.get(rid, 0.0) / top
             for rid in {*dense, *lexical}
         }
+        if self.adjust is not None:
+            titled = self.lexical.get(sorted(fused, key=lambda rid: -fused[rid])[: self.depth])
+            for rid, record in titled.items():
+                fused[rid] += self.adjust(typed, str(record.metadata.get("title", "")))
+            fused = {rid: fused[rid] for rid in titled}
         best = sorted(fused, key=lambda rid: -fused[rid])[:k]
         records = self.lexical.get(best)
         return [

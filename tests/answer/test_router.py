@@ -80,3 +80,25 @@ def test_code_tokens_are_dotted_in_order_without_repeats(sets: CodeSets) -> None
     ]
     assert code_tokens("see guideline I.C.1.d.4", sets)[0] == []
     assert code_tokens("type 1 diabetes (E10.-)", sets)[0] == ["E10"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Burn was excised last spring. Do I code the burn or a history code?",
+        "She took the pills as prescribed and fainted. Is that a poisoning or an adverse effect?",
+        "Gout and kidney stones are both documented. Should I assume they are related?",
+        "Which hand is dominant by default?",
+        "Are the wheezing and the asthma coded separately?",
+    ],
+)
+def test_asking_which_rule_decides_a_case_is_a_rule_question(sets: CodeSets, question: str) -> None:
+    decision = route(question, sets)
+    assert decision.kind == router.OPEN and decision.guideline_cue
+
+
+@pytest.mark.parametrize(
+    "question", ["what code do I use for a sprained ankle", "which code do I assign for gout"]
+)
+def test_asking_for_a_code_is_no_rule_question(sets: CodeSets, question: str) -> None:
+    assert not route(question, sets).guideline_cue
