@@ -53,6 +53,17 @@ _GUIDELINE = re.compile(
     r"|\b(?:coded|reported) separately\b|\bby default\b|\bin what order\b",
     re.I,
 )
+# Asking which rule decides a case, so certain to be a rule question that no code title's
+# closeness outweighs it ("...got dizzy from it. Is that a poisoning or an adverse effect?").
+_RULE = re.compile(
+    r"\b(?:principal|first[- ]listed) diagnos\w*|\bsequenc\w*"
+    r"|\b(?:code[sd]?|list(?:ed)?|sequence[sd]?|report(?:ed)?|goes|go|comes?) first\b"
+    r"|(?<!code )(?<!codes )\bdo (?:i|we|you) (?:also )?(?:code|report|assign)\b"
+    r"|\b(?:should|do|must|can) (?:i|we|you) assume\b"
+    r"|\bis (?:it|that|this) (?:coded |reported )?(?:as )?(?:an? )?[\w-]+(?: [\w-]+){0,3} or (?:an? )?\w+"
+    r"|\b(?:coded|reported) separately\b|\bby default\b|\bin what order\b",
+    re.I,
+)
 _LOOKUP_ASK = re.compile(
     r"\b(what|which) (is the )?(icd-?10(-cm)? )?codes? (is |would |should |do |for|fits?)|"
     r"^(icd-?10(-cm)? )?codes? (for|of)\b|\bcode for\b|\bhow (do|would|should) i code\b",
@@ -194,6 +205,8 @@ def route(question: str, codesets: Sequence[CodeSet]) -> Route:
             return Route(LOOKUP, codes)
     if _LOOKUP_ASK.search(question) and not guideline and not career:
         return Route(LOOKUP, codes)
+    if _RULE.search(question) and not career and not codes:
+        return Route(GUIDELINE, codes, guideline_cue=True)
     if codes and not (career or guideline):
         return Route(DETAIL, codes)
     question_like = bool(_QUESTION.search(question.strip()) or question.strip().endswith("?"))
