@@ -126,9 +126,7 @@ def _names_procedure(question: str, codesets: Sequence[CodeSet]) -> bool:
     asked = terms(question)
     if asked & actions or any(SURGICAL.search(r) for r in asked):
         return True
-    return any(
-        phrase <= asked for cs in codesets for phrase in getattr(cs, "action_phrases", ())
-    )
+    return any(phrase <= asked for cs in codesets for phrase in getattr(cs, "action_phrases", ()))
 
 
 def _procedures_by_setting(question: str, ranked: list[Choice]) -> list[Choice]:
