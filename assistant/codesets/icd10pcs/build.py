@@ -349,13 +349,20 @@ def _candidate(scored: _Scored, tables: PcsTables) -> Candidate:
     return Candidate(scored.code, tables.describe(scored.code), round(scored.score, 2), head + rest)
 
 
+BODY_PART = 4  # the character an Index subterm names
+
+
 def _open_axes(best: _Scored, tables: PcsTables) -> tuple[OpenAxis, ...]:
     """The characters of the best code nothing in the description decided."""
     found: list[OpenAxis] = []
     for choice, axis in zip(best.choices, best.row.axes, strict=True):
-        if choice.settled or len(axis.labels) < 2:
+        # A value the Index path gives counts as said only when the description says that
+        # path ("Insertion, Products of Conception" for "nexplanon insertion" is a guess).
+        guessed = choice.position == BODY_PART <= len(best.lead.prefix) and not best.lead.exact
+        if choice.settled or (len(axis.labels) < 2 and not guessed):
             continue
-        note = f"{choice.reason}: chose {choice.value} {choice.label}"
+        reason = choice.reason or "no word of the description names it"
+        note = f"{reason}: chose {choice.value} {choice.label}"
         if len(best.lead.prefix) >= choice.position:
             note += f" as the Index entry gives ({best.lead.entries[-1].citation()})"
         found.append(

@@ -208,3 +208,11 @@ def test_a_see_with_a_table_code_names_no_body_part(real: Sources) -> None:
     for candidate in result.candidates:
         part = next(a for a in candidate.axes if a.position == 4)
         assert not part.reason.startswith("the Index entry names pancrea"), candidate.code
+
+
+def test_a_body_part_only_the_index_path_gives_is_shown_as_open(sources: Sources) -> None:
+    # "Resection" alone: the Index's only subterm (Appendix) gives the body part, unsaid
+    (part,) = [axis for axis in run("resection", sources).open_axes if axis.position == 4]
+    assert part.chosen == "J Appendix" and "Index" in part.note
+    said = run("resection of the appendix", sources)
+    assert said.codes[0] == "0DTJ0ZZ" and not [a for a in said.open_axes if a.position == 4]
