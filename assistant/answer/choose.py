@@ -49,6 +49,7 @@ _VISIT = re.compile(
     re.I,
 )
 PROCEDURE_SETS = ("icd10pcs", "cpt")
+_SIDES = terms("right left bilateral")
 # A procedure named as the circumstance of a condition is a diagnosis question ("status post
 # appendectomy", "infection following a procedure", "attention to colostomy"): ICD-10-CM
 # codes these states (Chapter 21 Z codes, T80-T88 complications).
@@ -91,13 +92,24 @@ def choose(
         r: sum(cs.vocabulary.frequency.get(r, 0) for cs in codesets) / total for r in roots
     }
     scored = []
-    for cs in codesets:
-        vocab = cs.vocabulary
-        score = sum(
-            math.log(
-                (vocab.frequency.get(r, 0) + SMOOTHING * background[r])
-                / (vocab.documents + SMOOTHING)
+    likely = {
+        cs.name: {
+            r: math.log(
+                (cs.vocabulary.frequency.get(r, 0) + SMOOTHING * background[r])
+                / (cs.vocabulary.documents + SMOOTHING)
             )
+            for r in roots
+        }
+        for cs in codesets
+    }
+    for cs in codesets:
+        # A set that reports the side with a modifier (HCPCS RT/LT, CPT 50) seldom writes it in
+        # its titles: a side word is no evidence against it, so it counts at the average rate
+        # of all sets' texts. (As likely as in the set likeliest to say it was tried too: it
+        # sent "left simple mastectomy" to a HCPCS quality-measure code.)
+        sided = getattr(cs, "sides_by_modifier", False)
+        score = sum(
+            math.log(background[r]) if sided and r in _SIDES else likely[cs.name][r]
             for r in roots
         )
         score += PRIORS.get(cs.name, 0.0)

@@ -298,7 +298,9 @@ RULES: tuple[Rule, ...] = (
         "HCPCS: modifiers are not items",
         f"{HCPCS}.MODIFIER_PENALTY",
         0.0,
-        "0.5: a modifier is never the answer to a question about an item; set by hand.",
+        "0.5: a modifier is never the answer to a question about an item; set by hand. A "
+        "modifier whose meaning the question says in words ('no ABN on file': GZ) is exempt "
+        "(2026-12-04: hcpcs_dev 0.784/0.961 -> 0.804/0.971; holdouts, drug tuning unchanged).",
     ),
 )
 

@@ -105,3 +105,36 @@ def test_a_named_operation_marks_the_procedure_set_unless_it_is_a_state(sets: Co
     assert flagged == {"icd10pcs"}
     after = choose("status post resection of the appendix", sets)
     assert not any(c.operation for c in after)
+
+
+def test_a_side_word_is_no_evidence_against_a_set_that_reports_sides_by_modifier() -> None:
+    import re
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from assistant.core.vocabulary import count_roots
+
+    never = re.compile(r"(?!)")
+    # Diagnosis titles say the side everywhere; item descriptors never do (RT/LT say it).
+    titles = ["Widget fracture, left knee", "Widget fracture, right knee", "Gizmo fever"]
+    diagnoses = count_roots(titles * 1000)
+    items = count_roots(["Knee widget brace", "Ankle widget brace"] * 1000)
+
+    def lead(question: str, by_modifier: bool) -> float:
+        """How far the item set leads the diagnosis set for ``question``."""
+        sets = [
+            SimpleNamespace(name="dx", names=never, vocabulary=diagnoses),
+            SimpleNamespace(
+                name="items", names=never, vocabulary=items, sides_by_modifier=by_modifier
+            ),
+        ]
+        score = {c.code_set.name: c.score for c in choose(question, cast(Any, sets))}
+        return score["items"] - score["dx"]
+
+    plain = lead("knee widget", True)
+    assert plain == lead("knee widget", False)  # no side word: nothing changes
+    as_modifier, as_title = (
+        plain - lead("left knee widget", True),
+        plain - lead("left knee widget", False),
+    )
+    assert 0 <= as_modifier < as_title / 2  # the side costs the item set far less

@@ -44,6 +44,7 @@ class Cpt:
     title = TITLE
     collection = "cpt"
     names = re.compile(r"\bcpt\b", re.I)  # how a question names it
+    sides_by_modifier = True  # RT, LT, 50: a side is a modifier, not a descriptor word
 
     def __init__(self, data: CptRelease) -> None:
         self.data = data

@@ -50,6 +50,7 @@ class Hcpcs:
     title = TITLE
     collection = COLLECTION
     names = re.compile(r"\bhcpcs\b|\blevel ii\b|\bmodifiers?\b", re.I)  # how a question names it
+    sides_by_modifier = True  # RT, LT, 50: a side is a modifier, not a descriptor word
 
     def __init__(self, release: Release, cache: ParsedCache | None = None) -> None:
         self.data = release

@@ -9,7 +9,7 @@ specific fits; modifiers only when the question asks for one, else named beside 
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from assistant.codesets.hcpcs import dose
@@ -114,6 +114,13 @@ NOT_A_NAME = frozenset(
     ]
 )
 _ASKS_MODIFIER = re.compile(r"\bmodifiers?\b|\bmod\b", re.I)
+
+
+@lru_cache(maxsize=1024)
+def _named_modifiers(text: str) -> frozenset[str]:
+    """Modifiers whose meaning the question says in words ("no ABN on file": GZ): those are
+    answers it may be asking for, not items' look-alikes."""
+    return frozenset(h.modifier for h in modifiers_named(text))
 _ASKS_UNLISTED = re.compile(r"\bnot otherwise|\bnoc\b|\bunlisted\b|\bunclassified\b", re.I)
 
 
@@ -215,7 +222,11 @@ class HcpcsSearch(FlatCodeSearch):
             score -= ROUTE_WEIGHT
         if entry.noc and not _ASKS_UNLISTED.search(text):
             score -= NOC_PENALTY
-        if entry.kind == "modifier" and not _ASKS_MODIFIER.search(text):
+        if (
+            entry.kind == "modifier"
+            and not _ASKS_MODIFIER.search(text)
+            and code not in _named_modifiers(text)
+        ):
             score -= MODIFIER_PENALTY
         if code.startswith("S") and not _ASKS_PRIVATE.search(text):
             score -= S_CODE_PENALTY

@@ -143,3 +143,14 @@ def test_compounded_inhalation_drugs_only_when_the_question_says_so(
         question, other, titles[other]
     )
     assert gap == pytest.approx(COMPOUNDED_PENALTY)
+
+
+def test_a_modifier_whose_meaning_the_question_says_is_not_held_back(tmp_path: Path) -> None:
+    from assistant.codesets.hcpcs.search import MODIFIER_PENALTY
+
+    path = tmp_path / "hcpcs-2026-jan.csv"
+    denied = "Item or service expected to be denied as not reasonable and necessary"
+    path.write_text("\n".join([*ROWS, f'GZ,"Item expected to be denied","{denied}"']) + "\n")
+    search = HcpcsSearch(Hcpcs(read_release(path)), cast(SearchBackends, _NoBackends()))
+    assert search.adjust("no ABN on file, expect a denial", "GZ", denied) == 0.0
+    assert search.adjust("metronidazole injection", "GZ", denied) == -MODIFIER_PENALTY
