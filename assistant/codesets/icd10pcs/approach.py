@@ -118,6 +118,10 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         ("manual", WEAK),
         ("transcutan", STRONG),
         ("topic", STRONG),
+        # External force applied through the skin (the External definition's second half):
+        # extracorporeal shock wave lithotripsy.
+        ("extracorpor", STRONG),
+        ("shock wave", STRONG),
     ),
 }
 # Suffixes that name a route: an -otomy opens the body part, a -centesis punctures it.

@@ -216,3 +216,11 @@ def test_a_body_part_only_the_index_path_gives_is_shown_as_open(sources: Sources
     assert part.chosen == "J Appendix" and "Index" in part.note
     said = run("resection of the appendix", sources)
     assert said.codes[0] == "0DTJ0ZZ" and not [a for a in said.open_axes if a.position == 4]
+
+
+def test_external_force_through_the_skin_is_the_external_approach() -> None:
+    from assistant.codesets.icd10pcs.approach import EXTERNAL, approach_cues
+    from assistant.codesets.icd10pcs.words import analyse
+
+    for text in ("extracorporeal shock wave lithotripsy of a gizmo stone", "shock wave therapy"):
+        assert EXTERNAL in approach_cues(analyse(text))
