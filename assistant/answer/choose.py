@@ -109,8 +109,7 @@ def choose(
         # sent "left simple mastectomy" to a HCPCS quality-measure code.)
         sided = getattr(cs, "sides_by_modifier", False)
         score = sum(
-            math.log(background[r]) if sided and r in _SIDES else likely[cs.name][r]
-            for r in roots
+            math.log(background[r]) if sided and r in _SIDES else likely[cs.name][r] for r in roots
         )
         score += PRIORS.get(cs.name, 0.0)
         score += CLOSENESS_WEIGHT * (closeness or {}).get(cs.name, 0.0)

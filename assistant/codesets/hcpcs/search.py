@@ -121,6 +121,8 @@ def _named_modifiers(text: str) -> frozenset[str]:
     """Modifiers whose meaning the question says in words ("no ABN on file": GZ): those are
     answers it may be asking for, not items' look-alikes."""
     return frozenset(h.modifier for h in modifiers_named(text))
+
+
 _ASKS_UNLISTED = re.compile(r"\bnot otherwise|\bnoc\b|\bunlisted\b|\bunclassified\b", re.I)
 
 
