@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.codesets.icd10cm.tabular import Tabular
 from assistant.search.rerank import (
     contradictions,
     features,
@@ -174,3 +175,17 @@ def test_examples_and_inclusions_in_a_title_narrow_nothing() -> None:
     title = "Gizmo brace, loop style, includes any strap (e.g., velcro, buckle), prefabricated"
     assert specifics(title) == terms("gizmo brace, loop style, prefabricated")
     assert specifics("Pump, e.g., hand or foot (with case)") == terms("pump (with case)")
+
+
+def test_a_bridge_never_reads_a_tabular_title_as_another_condition(real_tab: Tabular) -> None:
+    # "Bunion" and "Swimmer's ear" became titles of their own (M21.61-, H60.33-): a bridge
+    # from such a phrase may only add words of that code's own title or inclusion terms.
+    titled = {n.description.lower(): n for n in real_tab.codes()}
+    for bridge in load_terms():
+        for say in bridge.say:
+            node = titled.get(say.lower())
+            if node is None:
+                continue
+            notes = [*node.notes.get("inclusion_terms", []), *node.notes.get("includes", [])]
+            own = terms(" ".join([node.description, *notes]))
+            assert terms(bridge.means) & own, f"{say!r} is {node.code}, not {bridge.means!r}"
