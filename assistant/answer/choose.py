@@ -50,6 +50,7 @@ _VISIT = re.compile(
 )
 PROCEDURE_SETS = ("icd10pcs", "cpt")
 _SIDES = terms("right left bilateral")
+_STATE = re.compile(r"\b[a-z]{3,}ed\b", re.I)  # a past participle: "enlarged", "ruptured"
 # A procedure named as the circumstance of a condition is a diagnosis question ("status post
 # appendectomy", "infection following a procedure", "attention to colostomy"): ICD-10-CM
 # codes these states (Chapter 21 Z codes, T80-T88 complications).
@@ -134,7 +135,9 @@ def _names_procedure(question: str, codesets: Sequence[CodeSet]) -> bool:
     actions: frozenset[str] = frozenset().union(
         *(getattr(cs, "actions", frozenset()) for cs in codesets)
     )
-    asked = terms(question)
+    # "Enlarged", "dilated", "occluded" describe a state, as a diagnosis title does; an
+    # operation is named by a noun ("enlargement", "dilation", "occlusion of").
+    asked = terms(_STATE.sub(" ", question))
     if asked & actions or any(SURGICAL.search(r) for r in asked):
         return True
     return any(phrase <= asked for cs in codesets for phrase in getattr(cs, "action_phrases", ()))

@@ -138,3 +138,9 @@ def test_a_side_word_is_no_evidence_against_a_set_that_reports_sides_by_modifier
         plain - lead("left knee widget", False),
     )
     assert 0 <= as_modifier < as_title / 2  # the side costs the item set far less
+
+
+def test_a_past_participle_describes_a_state_not_an_operation(sets: CodeSets) -> None:
+    named = {c.code_set.name for c in choose("resection of the appendix", sets) if c.operation}
+    assert named == {"icd10pcs"}
+    assert not any(c.operation for c in choose("resected appendix", sets))
