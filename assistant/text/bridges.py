@@ -47,9 +47,21 @@ def load_terms(path: Path | None = None) -> list[Bridge]:
 
 
 def expand(query: str, bridges: list[Bridge]) -> str:
-    """The query with each bridged phrase followed by its ICD-10-CM wording in the same place."""
-    for bridge in bridges:
-        query = bridge.pattern.sub(rf"\g<0> {_literal(bridge.means)}", query)
+    """The query with each bridged phrase followed by its ICD-10-CM wording in the same place.
+    Where two phrases overlap the longer one is read ("blood clot in the lung" is a pulmonary
+    embolism before "blood clot" is a thrombosis); every phrase is found in the typed words."""
+    found = [
+        (m.start(), m.end(), bridge.means)
+        for bridge in bridges
+        for m in bridge.pattern.finditer(query)
+    ]
+    found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
+    kept: list[tuple[int, int, str]] = []
+    for start, end, means in found:
+        if all(end <= a or start >= b for a, b, _ in kept):
+            kept.append((start, end, means))
+    for _, end, means in sorted(kept, key=lambda f: -f[1]):
+        query = f"{query[:end]} {means}{query[end:]}"
     return query
 
 

@@ -189,3 +189,19 @@ def test_a_bridge_never_reads_a_tabular_title_as_another_condition(real_tab: Tab
             notes = [*node.notes.get("inclusion_terms", []), *node.notes.get("includes", [])]
             own = terms(" ".join([node.description, *notes]))
             assert terms(bridge.means) & own, f"{say!r} is {node.code}, not {bridge.means!r}"
+
+
+def test_where_two_bridged_phrases_overlap_the_longer_is_read() -> None:
+    import re
+
+    from assistant.text.bridges import Bridge
+
+    short = Bridge(re.compile(r"\b(gizmo clot)\b", re.I), "gizmo thrombosis", "made up")
+    long = Bridge(re.compile(r"\b(gizmo clot in the lung)\b", re.I), "pulmonary gizmosis", "x")
+    assert expand("a gizmo clot in the lung", [short, long]) == (
+        "a gizmo clot in the lung pulmonary gizmosis"
+    )
+    assert (
+        expand("a gizmo clot in the leg", [short, long])
+        == "a gizmo clot gizmo thrombosis in the leg"
+    )
