@@ -42,15 +42,7 @@ class ParsedCache:
         """``parse(path)``, from the cache when this file was parsed by this parser before."""
         key = f"{kind}-{self.digest(path)[:_KEY]}-{_parser_hash(parse)}"
         cached = self.folder / f"{key}.pickle"
-        with contextlib.suppress(FileNotFoundError):
-            try:
-                with _no_gc(), cached.open("rb") as stream:
-                    return pickle.load(stream)  # type: ignore[no-any-return]
-            except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
-                log.info("cache %s unreadable; parsing %s again", cached.name, path.name)
-        parsed = parse(path)
-        self._store(kind, cached, parsed)
-        return parsed
+        return self._remembered(kind, cached, lambda: parse(path))
 
     def derive(
         self,
@@ -68,13 +60,18 @@ class ParsedCache:
             digest.update(b"\0")
         code = "".join(_parser_hash(f) for f in (compute, *uses))
         cached = self.folder / f"{kind}-{digest.hexdigest()[:_KEY]}-{code}.pickle"
+        return self._remembered(kind, cached, lambda: compute(inputs))
+
+    def _remembered(self, kind: str, cached: Path, make: Callable[[], T]) -> T:
+        """The value pickled in ``cached``, else ``make()`` stored there (an unreadable file
+        is made again)."""
         with contextlib.suppress(FileNotFoundError):
             try:
                 with _no_gc(), cached.open("rb") as stream:
                     return pickle.load(stream)  # type: ignore[no-any-return]
             except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
-                log.info("cache %s unreadable; computing %s again", cached.name, kind)
-        value = compute(inputs)
+                log.info("cache %s unreadable; making it again", cached.name)
+        value = make()
         self._store(kind, cached, value)
         return value
 
