@@ -127,7 +127,15 @@ class HybridRetriever(BaseRetriever):
             node = self.tabular.node(code)
             assert node is not None
             dense = similarity.get(code, 0.0)
-            score = max(rescore(q, node.description, dense, typed=text) for q in readings)
+            # A code fits as well as its best official wording: its title or one of its own
+            # inclusion terms, whose parenthesized words may be present or absent (I.A.7).
+            own = [*node.notes.get("inclusion_terms", []), *node.notes.get("includes", [])]
+            # An "other" code's inclusion terms list what falls into the residual category,
+            # so it is judged by its title alone (which says "other").
+            wordings = [node.description, *([] if _OTHER.search(node.description) else _bare(own))]
+            score = max(
+                rescore(q, wording, dense, typed=text) for q in readings for wording in wordings
+            )
             score += LEXICAL_WEIGHT * bm25.get(code, 0.0)
             if elsewhere:
                 score += MANIFESTATION_WEIGHT * (1 if self.tabular.is_manifestation(code) else -1)
@@ -238,3 +246,12 @@ def hit_document(hit: CodeHit, tab: Tabular) -> Document:
         "ref": hit.code,
     }
     return Document(page_content=f"{hit.code} {hit.description}", metadata=meta)
+
+
+def _bare(terms: list[str]) -> list[str]:
+    """Inclusion terms without their supplementary (parenthesized) words."""
+    return [" ".join(_PARENS.sub(" ", t).split()) for t in terms if _PARENS.sub(" ", t).strip()]
+
+
+_PARENS = re.compile(r"\([^)]*\)")
+_OTHER = re.compile(r"\bother\b", re.I)

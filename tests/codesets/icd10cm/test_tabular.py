@@ -214,3 +214,10 @@ def test_bundled_manifestation_codes_are_known_by_code_first_notes_or_title(
     assert not real_tab.is_manifestation("I85.00")
     assert not real_tab.is_manifestation("E11.9")
     assert not real_tab.is_manifestation("NOPE")
+
+
+def test_inclusion_terms_read_without_their_supplementary_words() -> None:
+    from assistant.codesets.icd10cm.search import _bare
+
+    wordings = ["gizmosis (arterial) (benign) (primary)", "wobble fever", "(nothing)"]
+    assert _bare(wordings) == ["gizmosis", "wobble fever"]
