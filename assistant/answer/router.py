@@ -30,6 +30,17 @@ _CAREER = re.compile(
     r"coder do|coders do|practi[cs]e)\b",
     re.I,
 )
+# Asking which rule decides a case or between readings of it: "what is the principal
+# diagnosis?", "which goes first?", "do I code the cancer or a history code?", "is that a
+# poisoning or an adverse effect?", "should I assume they are related?", "by default?".
+_RULE_ASK = (
+    r"\b(?:principal|first[- ]listed) diagnos\w*|\bsequenc\w*"
+    r"|\b(?:code[sd]?|list(?:ed)?|sequence[sd]?|report(?:ed)?|goes|go|comes?) first\b"
+    r"|(?<!code )(?<!codes )\bdo (?:i|we|you) (?:also )?(?:code|report|assign)\b"
+    r"|\b(?:should|do|must|can) (?:i|we|you) assume\b"
+    r"|\bis (?:it|that|this) (?:coded |reported )?(?:as )?(?:an? )?[\w-]+(?: [\w-]+){0,3} or (?:an? )?\w+"
+    r"|\b(?:coded|reported) separately\b|\bby default\b|\bin what order\b"
+)
 _GUIDELINE = re.compile(
     r"\b(guideline\w*|sequenc\w*|principal diagnosis|first[- ]listed|secondary diagnos\w*|"
     r"additional diagnos\w*|convention\w*|instruction\w*|excludes ?[12]|code also|code first|"
@@ -41,29 +52,13 @@ _GUIDELINE = re.compile(
     # A case to code: "how is a burn of the forearm coded?", "admitted with sepsis and pneumonia, which
     # first?", "what is the first-listed code?" asks for the rule that governs it.
     r"|\bhow (?:is|are|should|would|do|does|must) .{0,80}\b(?:coded|sequenced|reported|listed|assigned)\b"
-    r"|\b(?:code[sd]?|list(?:ed)?|sequence[sd]?|report(?:ed)?|goes|go|comes?) first\b"
     r"|\bwhich (?:\w+ )?(?:is |goes |comes |should be |gets )?(?:coded |listed |sequenced )?first\b"
-    r"|\b(?:admitted|presents?|presented|seen) (?:with|for)\b"
-    # Asking which rule decides between readings of a case: "do I code the cancer or a history
-    # code?", "is that a poisoning or an adverse effect?", "should I assume they are related?",
-    # "which side is dominant by default?", "in what order?".
-    r"|(?<!code )(?<!codes )\bdo (?:i|we|you) (?:also )?(?:code|report|assign)\b"
-    r"|\b(?:should|do|must|can) (?:i|we|you) assume\b"
-    r"|\bis (?:it|that|this) (?:coded |reported )?(?:as )?(?:an? )?[\w-]+(?: [\w-]+){0,3} or (?:an? )?\w+"
-    r"|\b(?:coded|reported) separately\b|\bby default\b|\bin what order\b",
+    r"|\b(?:admitted|presents?|presented|seen) (?:with|for)\b|" + _RULE_ASK,
     re.I,
 )
-# Asking which rule decides a case, so certain to be a rule question that no code title's
-# closeness outweighs it ("...got dizzy from it. Is that a poisoning or an adverse effect?").
-_RULE = re.compile(
-    r"\b(?:principal|first[- ]listed) diagnos\w*|\bsequenc\w*"
-    r"|\b(?:code[sd]?|list(?:ed)?|sequence[sd]?|report(?:ed)?|goes|go|comes?) first\b"
-    r"|(?<!code )(?<!codes )\bdo (?:i|we|you) (?:also )?(?:code|report|assign)\b"
-    r"|\b(?:should|do|must|can) (?:i|we|you) assume\b"
-    r"|\bis (?:it|that|this) (?:coded |reported )?(?:as )?(?:an? )?[\w-]+(?: [\w-]+){0,3} or (?:an? )?\w+"
-    r"|\b(?:coded|reported) separately\b|\bby default\b|\bin what order\b",
-    re.I,
-)
+# Asking which rule decides a case is certain to be a rule question: no code title's closeness
+# outweighs it ("...got dizzy from it. Is that a poisoning or an adverse effect?").
+_RULE = re.compile(_RULE_ASK, re.I)
 _LOOKUP_ASK = re.compile(
     r"\b(what|which) (is the )?(icd-?10(-cm)? )?codes? (is |would |should |do |for|fits?)|"
     r"^(icd-?10(-cm)? )?codes? (for|of)\b|\bcode for\b|\bhow (do|would|should) i code\b",

@@ -86,13 +86,14 @@ class PassageRetriever(BaseRetriever):
             rid: similarity.get(rid, 0.0) + LEXICAL_SHARE * lexical.get(rid, 0.0) / top
             for rid in {*dense, *lexical}
         }
-        if self.adjust is not None:
-            titled = self.lexical.get(sorted(fused, key=lambda rid: -fused[rid])[: self.depth])
-            for rid, record in titled.items():
+        if self.adjust is None:
+            best = sorted(fused, key=lambda rid: -fused[rid])[:k]
+            records = self.lexical.get(best)
+        else:  # the collection's own evidence needs each candidate's title: one read of them
+            records = self.lexical.get(sorted(fused, key=lambda rid: -fused[rid])[: self.depth])
+            for rid, record in records.items():
                 fused[rid] += self.adjust(typed, str(record.metadata.get("title", "")))
-            fused = {rid: fused[rid] for rid in titled}
-        best = sorted(fused, key=lambda rid: -fused[rid])[:k]
-        records = self.lexical.get(best)
+            best = sorted(records, key=lambda rid: -fused[rid])[:k]
         return [
             Passage(
                 record=records[rid],

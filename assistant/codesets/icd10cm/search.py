@@ -250,7 +250,8 @@ def hit_document(hit: CodeHit, tab: Tabular) -> Document:
 
 def _bare(terms: list[str]) -> list[str]:
     """Inclusion terms without their supplementary (parenthesized) words."""
-    return [" ".join(_PARENS.sub(" ", t).split()) for t in terms if _PARENS.sub(" ", t).strip()]
+    bare = (" ".join(_PARENS.sub(" ", t).split()) for t in terms)
+    return [t for t in bare if t]
 
 
 _PARENS = re.compile(r"\([^)]*\)")

@@ -40,11 +40,11 @@ DEFINED = (3, 5)  # axes whose definitions an answer quotes: root operation, app
 # incision, -ostomy opening, -plasty repair, -scopy viewing, -pexy fixation, -rrhaphy suture,
 # -centesis puncture, -desis binding, -tripsy crushing), matched on word roots.
 SURGICAL = re.compile(r"(?:ectom|otom|ostom|plast|scop|pex|rrhaph|centes|odes|trips)$")
-# Root operations whose names are everyday words that name no procedure on their own ("a
-# change", "under control", "a transfer"), or a condition as often ("retinal detachment").
 _ABBREVIATION = re.compile(r"[A-Z][A-Z0-9]{1,7}")  # "EGD", "TURP", "CABG"
 OPERATION_SECTIONS = ("0", "1", "5")  # Medical and Surgical, Obstetrics, Extracorporeal
 MAX_PHRASE = 3  # longer Index main terms are device and technique names, not how one asks
+# Root operations whose names are everyday words that name no procedure on their own ("a
+# change", "under control", "a transfer"), or a condition as often ("retinal detachment").
 GENERIC_OPERATIONS = frozenset(
     terms(
         "alteration change control creation destruction detachment division inspection map "
