@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     )
     embedding_device: str = Field(default="cpu", description="torch device for embeddings.")
     embedding_batch_size: int = Field(default=128, ge=1, description="Texts per embedding batch.")
+    embedding_precision: Literal["auto", "float32", "bfloat16"] = Field(
+        default="auto",
+        description="Number format the ingest embeds records in on the CPU: `auto` = bfloat16 "
+        "where the CPU has AMX tiles (2.4x the texts/s here, cosine 0.99998 to float32), "
+        "else float32. Questions are always embedded in float32.",
+    )
     embedding_query_onnx: bool = Field(
         default=True,
         description="Embed questions through an ONNX export of the model that the ingest "

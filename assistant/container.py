@@ -149,6 +149,7 @@ class Container:
         return VectorStore(
             client,
             self.embeddings,
+            self.lexical.get,
             prefix=self.settings.collection,
             model=self.settings.embedding_model,
         )

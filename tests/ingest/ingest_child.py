@@ -57,10 +57,10 @@ def snapshot(container: Container) -> dict[str, Any]:
     }
     client = container.store.client
     for collection in sorted(client.list_collections(), key=lambda c: c.name):
-        got = client.get_collection(collection.name).get(include=["documents", "metadatas"])
-        items = zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
+        got = client.get_collection(collection.name).get(include=["metadatas"])
+        items = zip(got["ids"], got["metadatas"] or [], strict=True)
         out["collections"][collection.name] = sorted(
-            [rid, doc, (meta or {}).get("hash")] for rid, doc, meta in items
+            [rid, (meta or {}).get("text_key")] for rid, meta in items
         )
     return out
 

@@ -186,6 +186,7 @@ def test_ingest_killed_before_a_batch_reaches_chroma_resumes(
     container.store = CrashingStore(  # type: ignore[misc]
         container.store.client,
         container.embeddings,
+        container.lexical.get,
         prefix=container.settings.collection,
         crash_on=2,
     )

