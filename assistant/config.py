@@ -38,7 +38,7 @@ class Settings(BaseSettings):
         default="auto",
         description="Number format the ingest embeds records in on the CPU: `auto` = bfloat16 "
         "where the CPU has AMX tiles (2.4x the texts/s here, cosine 0.99998 to float32), "
-        "else float32. Questions are always embedded in float32.",
+        "else float32. Questions are always embedded in float32 (the float32 model stays loaded for them).",
     )
     embedding_query_onnx: bool = Field(
         default=True,

@@ -8,7 +8,7 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 
@@ -52,14 +52,29 @@ def _silence_hub() -> None:
 
 
 def sentence_transformer(settings: Settings) -> Embeddings:
-    """The sentence-transformers embedder the settings name, offline."""
+    """The sentence-transformers embedder the settings name, offline; on the CPU, documents
+    go through a bfloat16 copy of it when ``documents_in_bfloat16`` says so."""
+    model = _hugging_face(settings)
+    if settings.embedding_device != "cpu":
+        return model
+    if not documents_in_bfloat16(settings.embedding_precision):
+        return OneThreadQueries(model)
+    import torch
+
+    return OneThreadQueries(model, documents=lambda: _hugging_face(settings, torch.bfloat16))
+
+
+def _hugging_face(settings: Settings, dtype: Any = None) -> Embeddings:
     _silence_hub()
     from langchain_huggingface import HuggingFaceEmbeddings
 
+    model_kwargs: dict[str, Any] = {"device": settings.embedding_device}
+    if dtype is not None:
+        model_kwargs["model_kwargs"] = {"dtype": dtype}
     try:
-        model = HuggingFaceEmbeddings(
+        return HuggingFaceEmbeddings(
             model_name=resolve_model(settings.embedding_model),
-            model_kwargs={"device": settings.embedding_device},
+            model_kwargs=model_kwargs,
             encode_kwargs={
                 "normalize_embeddings": True,
                 "batch_size": settings.embedding_batch_size,
@@ -69,16 +84,13 @@ def sentence_transformer(settings: Settings) -> Embeddings:
         raise EmbeddingError(
             f"cannot load embedding model {settings.embedding_model!r}: {exc}".splitlines()[0]
         ) from exc
-    if settings.embedding_device != "cpu":
-        return model
-    return OneThreadQueries(model, bfloat16=documents_in_bfloat16(settings.embedding_precision))
 
 
 def documents_in_bfloat16(precision: str) -> bool:
-    """Whether document batches run under bfloat16 autocast. ``auto`` takes it only where
-    the CPU multiplies bfloat16 in AMX tiles: there 3,000 code titles went 448 -> 1,063 texts/s
-    at cosine 0.99998 to float32 (min 0.99997); without AMX the format is emulated and slower,
-    and float32 stays."""
+    """Whether documents are embedded by a bfloat16 copy of the model. ``auto`` takes it only
+    where the CPU multiplies bfloat16 in AMX tiles: there 3,000 code titles went 477 -> 1,250
+    texts/s at cosine 0.99995 to float32 (min 0.99989; under autocast instead, 1,063 texts/s at
+    0.99998); without AMX the format is emulated and slower, and float32 stays."""
     if precision != "auto":
         return precision == "bfloat16"
     import torch
@@ -205,24 +217,35 @@ class OneThreadQueries(Embeddings):
     """The model, with each query embedded on ``QUERY_THREADS`` torch threads; batches of
     documents (the ingest) still use every core, in runs of ``BATCH_CHARS`` characters."""
 
-    def __init__(self, model: Embeddings, *, bfloat16: bool = False) -> None:
+    def __init__(
+        self, model: Embeddings, *, documents: Callable[[], Embeddings] | None = None
+    ) -> None:
         self.model = model
-        self.bfloat16 = bfloat16
+        self._make_documents = documents  # another copy for documents, made on first use
+        self._documents: Embeddings | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def bfloat16(self) -> bool:
+        return self._make_documents is not None
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        import torch
+        if self._make_documents is None:
+            return self._embed_documents(self.model, texts)
+        with self._lock:
+            if self._documents is None:
+                self._documents = self._make_documents()
+        return self._embed_documents(self._documents, texts)
 
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bfloat16):
-            return self._embed_documents(texts)
-
-    def _embed_documents(self, texts: list[str]) -> list[list[float]]:
+    @staticmethod
+    def _embed_documents(model: Embeddings, texts: list[str]) -> list[list[float]]:
         # Shortest first, so each run pads its texts to about their own length: 6,000 code
         # records embedded in file order in calls of 128 went at 284 records/s, sorted by
         # length at 489 (sentence-transformers sorts only within one call).
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         made: list[list[float]] = []
         for run in budgeted([texts[i] for i in order]):
-            made += self.model.embed_documents(run)
+            made += model.embed_documents(run)
             release_freed_memory()
         vectors: list[list[float]] = [[] for _ in texts]
         for i, vector in zip(order, made, strict=True):
