@@ -61,7 +61,16 @@ def sentence_transformer(settings: Settings) -> Embeddings:
         return OneThreadQueries(model)
     import torch
 
+    # Read when oneDNN makes its first bfloat16 primitive, so set before the copy runs.
+    os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", str(BFLOAT16_PRIMITIVES))
     return OneThreadQueries(model, documents=lambda: _hugging_face(settings, torch.bfloat16))
+
+
+# oneDNN keeps a compiled bfloat16 kernel for every batch shape it has seen (1,024 by default),
+# and each one holds memory. 20,000 titles and 1,500 passages in runs sorted by length: float32
+# 69 s and 820 MB peak; bfloat16 with the default cache 31 s and 1,171 MB; kept to 256 shapes
+# 32 s and 983 MB; to 64 shapes 34 s and 896 MB. 64: the whole ingest must stay under 2 GB.
+BFLOAT16_PRIMITIVES = 64
 
 
 def _hugging_face(settings: Settings, dtype: Any = None) -> Embeddings:
