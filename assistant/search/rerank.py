@@ -23,7 +23,11 @@ BARE_WORDS = 2  # a query of at most this many words names a bare diagnosis
 # dev set of ../shared/eval; larger values cost more there than they gained.
 OTHER_UNSAID = 0.5
 NARROWING = 0.25
-_DEFAULT = re.compile(r"\b(unspecified|nos|without complications?|uncomplicated)\b")
+_DEFAULT = re.compile(
+    r"\b(unspecified (?:part|site)s? of|unspecified|nos|without complications?|uncomplicated)\b"
+)
+# "A or B" in a title covers either: "bronchus or lung" narrows nothing for "lung".
+_ALTERNATIVE = re.compile(r"\b([a-z]+) or ([a-z]+)\b")
 
 
 GENERIC = frozenset(root(w) for w in ("disorder", "disease", "condition", "syndrome"))
@@ -34,6 +38,17 @@ _EXAMPLES = (
     re.compile(r",\s*(?:e\.g\.|for example)[^();]*"),
     re.compile(r",\s*includ(?:es|ing)\b[^,;]*"),
 )
+
+
+def narrowing(title: str, q: frozenset[str]) -> int:
+    """How many of the title's specifics the query words ``q`` leave unstated; of two words
+    the title offers as alternatives ("bronchus or lung"), stating one states both."""
+    extra = set(specifics(title) - q)
+    for pair in _ALTERNATIVE.findall(title.lower()):
+        roots = terms(" ".join(pair))
+        if roots & q:
+            extra -= roots
+    return len(extra)
 
 
 def specifics(title: str) -> frozenset[str]:
@@ -161,7 +176,7 @@ def features(query: str, candidate: str, typed: str | None = None) -> tuple[floa
         # state ("recurrent", "with behavioral disturbance"), fits it less than one that does not.
         qualifier -= OTHER_UNSAID * c_other
         qualifier -= NARROWING * min(
-            len(specifics(part) - q) for part in [candidate, *candidate.split(" and ")]
+            narrowing(part, q) for part in [candidate, *candidate.split(" and ")]
         )
     if bare_words <= BARE_WORDS and not q_other and not q_unspec:
         # A bare diagnosis ("pneumonia", "shingles") is coded to its unspecified or
@@ -170,7 +185,7 @@ def features(query: str, candidate: str, typed: str | None = None) -> tuple[floa
         qualifier += 1.0 if _DEFAULT.search(candidate.lower()) else (-1.0 if c_other else 0.0)
         # A title joining conditions with "and" ("Syncope and collapse") covers each of them.
         parts = [candidate, *candidate.split(" and ")]
-        qualifier -= 0.5 * min(len(specifics(part) - q) for part in parts)
+        qualifier -= 0.5 * min(narrowing(part, q) for part in parts)
     return overlap, polarity, qualifier
 
 
