@@ -15,7 +15,7 @@ from assistant.text.numbers import number_fit
 from assistant.text.stems import root, terms
 
 _UNSPECIFIED = re.compile(r"\b(unspecified|nos|not otherwise specified)\b")
-_OTHER = re.compile(r"\bother\b")
+OTHER = re.compile(r"\bother\b", re.I)  # an "other" (residual) code's title
 BARE_WORDS = 2  # a query of at most this many words names a bare diagnosis
 # Per "other" title when a description says neither "other" nor "unspecified", and per title
 # word that narrows it beyond what it states; chosen on knowledge/eval/icd10cm_lay_dev and
@@ -161,7 +161,7 @@ def features(query: str, candidate: str, typed: str | None = None) -> tuple[floa
         bool(_UNSPECIFIED.search(query.lower())),
         bool(_UNSPECIFIED.search(candidate.lower())),
     )
-    q_other, c_other = bool(_OTHER.search(query.lower())), bool(_OTHER.search(candidate.lower()))
+    q_other, c_other = bool(OTHER.search(query)), bool(OTHER.search(candidate))
     if q_other and not q_unspec:
         qualifier += 1.0 if c_other else (-1.0 if c_unspec else 0.0)
     if q_unspec:

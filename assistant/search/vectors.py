@@ -127,8 +127,9 @@ class VectorStore:
         """Nearest records to a query vector, with cosine similarity (1 is identical)."""
         # No count() first: Chroma 1.x answers an empty collection with no hits, and the extra
         # round trip cost 5-9 ms per search (pyinstrument, 150 dev lookups on the full store).
+        queries: list[Sequence[float]] = [vector]
         got = self.collection(name)._collection.query(
-            query_embeddings=[vector], n_results=k, include=["distances"]
+            query_embeddings=queries, n_results=k, include=["distances"]
         )
         ids, distances = got["ids"][0], (got["distances"] or [[]])[0]
         records = self.records(ids)

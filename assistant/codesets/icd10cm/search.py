@@ -22,7 +22,7 @@ from assistant.codesets.icd10cm.tabular import Tabular
 from assistant.core.codeset import CodeHit
 from assistant.search.hybrid import fill_similarity, gather, interleave
 from assistant.search.lexical import LexicalIndex
-from assistant.search.rerank import rescore
+from assistant.search.rerank import OTHER, rescore
 from assistant.search.vectors import VectorStore
 from assistant.text.bridges import Bridge, expand, substitute
 from assistant.text.trails import natural
@@ -132,7 +132,7 @@ class HybridRetriever(BaseRetriever):
             own = [*node.notes.get("inclusion_terms", []), *node.notes.get("includes", [])]
             # An "other" code's inclusion terms list what falls into the residual category,
             # so it is judged by its title alone (which says "other").
-            wordings = [node.description, *([] if _OTHER.search(node.description) else _bare(own))]
+            wordings = [node.description, *([] if OTHER.search(node.description) else _bare(own))]
             score = max(
                 rescore(q, wording, dense, typed=text) for q in readings for wording in wordings
             )
@@ -255,4 +255,3 @@ def _bare(terms: list[str]) -> list[str]:
 
 
 _PARENS = re.compile(r"\([^)]*\)")
-_OTHER = re.compile(r"\bother\b", re.I)
