@@ -8,7 +8,7 @@ from typing import Any
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
+from pydantic import ConfigDict, PrivateAttr
 
 from assistant.codesets.icd10cm.records import code_id
 from assistant.codesets.icd10cm.seventh import (
@@ -54,6 +54,7 @@ class HybridRetriever(BaseRetriever):
     depth: int = 60
     bridges: list[Bridge] = []
     use_index: bool = True
+    _said: dict[str, list[str]] = PrivateAttr(default_factory=dict)  # code -> its wordings
 
     # --- LangChain interface -------------------------------------------------------------
     def _get_relevant_documents(
@@ -127,14 +128,10 @@ class HybridRetriever(BaseRetriever):
             node = self.tabular.node(code)
             assert node is not None
             dense = similarity.get(code, 0.0)
-            # A code fits as well as its best official wording: its title or one of its own
-            # inclusion terms, whose parenthesized words may be present or absent (I.A.7).
-            own = [*node.notes.get("inclusion_terms", []), *node.notes.get("includes", [])]
-            # An "other" code's inclusion terms list what falls into the residual category,
-            # so it is judged by its title alone (which says "other").
-            wordings = [node.description, *([] if OTHER.search(node.description) else _bare(own))]
             score = max(
-                rescore(q, wording, dense, typed=text) for q in readings for wording in wordings
+                rescore(q, wording, dense, typed=text)
+                for q in readings
+                for wording in self._wordings(code)
             )
             score += LEXICAL_WEIGHT * bm25.get(code, 0.0)
             if elsewhere:
@@ -203,6 +200,12 @@ class HybridRetriever(BaseRetriever):
                     order.append(leaf)
         return order
 
+    def _wordings(self, code: str) -> list[str]:
+        """A code's official wordings: a code fits a question as well as the best of them."""
+        if code not in self._said:
+            self._said[code] = wordings(self.tabular, code)
+        return self._said[code]
+
     def record_id(self, code: str) -> str:
         return code_id(self.tabular, code)
 
@@ -246,6 +249,37 @@ def hit_document(hit: CodeHit, tab: Tabular) -> Document:
         "ref": hit.code,
     }
     return Document(page_content=f"{hit.code} {hit.description}", metadata=meta)
+
+
+def wordings(tab: Tabular, code: str) -> list[str]:
+    """The title and inclusion terms of a code, and those its headers give it.
+
+    Parenthesized words may be present or absent (nonessential modifiers, Official Guidelines
+    I.A.7), in a title as in an inclusion term. A header's inclusion terms and includes notes
+    name conditions its codes are for (I.A.10, I.A.11), and each code below it splits them
+    further: "Pressure ulcer of tailbone" at L89.15 reads,
+    for L89.159 "Pressure ulcer of sacral region, unspecified stage", as "Pressure ulcer of
+    tailbone, unspecified stage", the header's title replaced by the term in the code's title.
+    An "other" code's inclusion terms list what falls into the residual category, so it is
+    judged by its title alone (which says "other").
+    """
+    node = tab.node(code)
+    if node is None:
+        return []
+    title = node.description
+    said = list(dict.fromkeys([title, *_bare([title])]))
+    if OTHER.search(title):
+        return said
+    said += _bare([*node.notes.get("inclusion_terms", []), *node.notes.get("includes", [])])
+    for header in reversed(tab.ancestors(code)):
+        if header.kind in {"chapter", "block"} or OTHER.search(header.description):
+            continue
+        if not title.lower().startswith(header.description.lower()):
+            continue
+        rest = title[len(header.description) :]
+        inherited = [*header.notes.get("inclusion_terms", []), *header.notes.get("includes", [])]
+        said += [f"{term}{rest}" for term in _bare(inherited)]
+    return list(dict.fromkeys(said))
 
 
 def _bare(terms: list[str]) -> list[str]:

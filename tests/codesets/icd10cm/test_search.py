@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from fakes import tab_of, write_career
 
-from assistant.codesets.icd10cm.search import HybridRetriever
+from assistant.codesets.icd10cm.search import HybridRetriever, wordings
 from assistant.codesets.icd10cm.syntax import compact
+from assistant.codesets.icd10cm.tabular import Tabular, load_tabular
 from assistant.container import Container
 from ingest import run_ingest
 
@@ -177,3 +178,57 @@ def test_a_long_section_is_found_by_words_near_its_end(
     assert found[0].record.metadata["ref"] == "Background"
     assert found[0].dense > 0.1  # matched by meaning too: without windows this is 0
     assert found[0].record.metadata["source"] == "long.md"
+
+
+# Made-up titles in the Tabular's shape: a header with inclusion terms, codes whose titles
+# extend the header's, an "other" code, and a title with a nonessential modifier.
+_WORDINGS_XML = """<?xml version="1.0" encoding="utf-8"?>
+<ICD10CM.tabular>
+  <version>2026</version>
+  <chapter><name>12</name><desc>Diseases of the skin</desc>
+    <section id="L80-L99"><desc>Other disorders of the skin (L80-L99)</desc>
+      <diag><name>L89</name><desc>Pressure ulcer</desc>
+        <includes><note>bed sore</note></includes>
+        <diag><name>L89.1</name><desc>Pressure ulcer of back</desc>
+          <diag><name>L89.15</name><desc>Pressure ulcer of sacral region</desc>
+            <inclusionTerm><note>Pressure ulcer of coccyx</note>
+              <note>Pressure ulcer of (the) tailbone</note></inclusionTerm>
+            <diag><name>L89.159</name><desc>Pressure ulcer of sacral region, unspecified stage</desc></diag>
+            <diag><name>L89.158</name><desc>Other pressure ulcer of sacral region</desc></diag>
+          </diag>
+        </diag>
+      </diag>
+      <diag><name>L90</name><desc>Atrophic (skin) disorders</desc>
+        <diag><name>L90.9</name><desc>Atrophic (skin) disorder, unspecified</desc></diag>
+      </diag>
+    </section>
+  </chapter>
+</ICD10CM.tabular>
+"""
+
+
+@pytest.fixture
+def headed(tmp_path: Path) -> Tabular:
+    path = tmp_path / "tabular.xml"
+    path.write_text(_WORDINGS_XML, encoding="utf-8")
+    return load_tabular(path)
+
+
+def test_a_headers_inclusion_terms_read_in_the_codes_below_it(headed: Tabular) -> None:
+    said = wordings(headed, "L89.159")
+    assert said[0] == "Pressure ulcer of sacral region, unspecified stage"
+    assert "Pressure ulcer of coccyx, unspecified stage" in said
+    assert "Pressure ulcer of tailbone, unspecified stage" in said
+    # The category's includes note, in place of the category's title.
+    assert "bed sore of sacral region, unspecified stage" in said
+
+
+def test_an_other_code_is_read_by_its_title_alone(headed: Tabular) -> None:
+    assert wordings(headed, "L89.158") == ["Other pressure ulcer of sacral region"]
+
+
+def test_a_titles_nonessential_modifier_may_be_left_out(headed: Tabular) -> None:
+    assert wordings(headed, "L90.9") == [
+        "Atrophic (skin) disorder, unspecified",
+        "Atrophic disorder, unspecified",
+    ]
