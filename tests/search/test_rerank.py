@@ -211,7 +211,9 @@ def test_where_two_bridged_phrases_overlap_the_longer_is_read() -> None:
 def test_an_unspecified_part_or_site_and_a_stated_alternative_narrow_nothing() -> None:
     q = terms("lung malignant neoplasm")
     # "bronchus or lung" is met by "lung"; "unspecified part of" names no part.
-    assert narrowing("Malignant neoplasm of unspecified part of unspecified bronchus or lung", q) == 0
+    assert (
+        narrowing("Malignant neoplasm of unspecified part of unspecified bronchus or lung", q) == 0
+    )
     assert narrowing("Secondary malignant neoplasm of unspecified lung", q) == 1
     assert narrowing("Malignant neoplasm of bronchus or lung", terms("malignant neoplasm")) == 2
     breast = terms("left breast malignant neoplasm")
