@@ -95,12 +95,19 @@ SILENT_AXES = tuple(
         ("pregnancy", "pregnant", "puerperium", "puerperal", "delivery", "childbirth"),
     )
 )
+# A neoplasm is coded as secondary (metastatic) or in situ only when the record says so: the
+# Guidelines have its secondary sites "determined" from the documentation (I.C.2), so "lung
+# cancer" alone is the primary site's code. Other titles use "secondary" otherwise
+# ("Secondary esophageal varices"), so the axis is read on neoplasm titles only.
+_BEHAVIOR = frozenset(root(w) for w in ("secondary", "metastatic", "metastasis", "situ"))
+_NEOPLASM = re.compile(r"\b(?:neoplasms?|carcinomas?|malignan\w*|melanomas?)\b", re.I)
 
 
 def unstated(query: str, candidate: str) -> int:
     """Axes on which the candidate states a value while the query states none."""
     q, c = terms(query), terms(candidate)
-    return sum(1 for axis in SILENT_AXES if (c & axis) and not (q & axis))
+    behavior = bool(c & _BEHAVIOR) and not (q & _BEHAVIOR) and bool(_NEOPLASM.search(candidate))
+    return behavior + sum(1 for axis in SILENT_AXES if (c & axis) and not (q & axis))
 
 
 # Per axis the question states a value on ("right", "severe", "chronic") that the candidate

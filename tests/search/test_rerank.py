@@ -120,6 +120,16 @@ def test_a_side_or_severity_the_query_does_not_give_counts_against_a_title() -> 
     )
 
 
+def test_a_secondary_or_in_situ_neoplasm_needs_the_query_to_say_so() -> None:
+    lung = "lung malignant neoplasm"
+    assert unstated(lung, "Secondary malignant neoplasm of unspecified lung") == 1
+    assert unstated(lung, "Malignant neoplasm of unspecified part of bronchus or lung") == 0
+    assert unstated("metastatic lung cancer", "Secondary malignant neoplasm of lung") == 0
+    assert unstated("breast cancer", "Carcinoma in situ of unspecified breast") == 1
+    # "secondary" outside a neoplasm title is no behavior of a neoplasm
+    assert unstated("esophageal varices", "Secondary esophageal varices without bleeding") == 0
+
+
 def test_everyday_bridges_leave_clinical_wording_alone() -> None:
     bridges = load_terms()
     for title in (
