@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from assistant.core.records import Record
+from assistant.text.stems import NOUN_OF
 from assistant.text.tokens import query_terms
 
 _SCHEMA = """
@@ -167,6 +168,9 @@ class LexicalIndex:
         terms = query_terms(text)
         if not terms:
             return []
+        # A body-part adjective finds its noun too ("pancreatic" -> "pancreas"), as the
+        # re-ranker's roots read it.
+        terms += [n for t in terms if (n := NOUN_OF.get(t)) and n not in terms]
         words = " OR ".join(f'body:"{t}"' for t in terms)
         match = f'collection:"{collection}" AND ({words})'
         # Weights 0 and 1: the collection's own word adds nothing to a record's score.

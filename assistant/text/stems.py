@@ -35,10 +35,65 @@ _ENDINGS = ("ical", "ial", "ian", "iens", "ens", "al", "ic", "ia", "ae", "us", "
 MIN_ROOT = 5  # shorter roots are left alone ("media" must not meet "medial")
 
 
+# Body-part adjectives and the nouns they are formed from, where the endings above do not meet:
+# "pancreatic cancer" is a cancer of the pancreas, a "tibial fracture" a fracture of the
+# tibia, and ICD-10-CM titles use both forms (C25.3 "pancreatic duct", C25.9 "pancreas").
+# Forms of one word only (Merriam-Webster gives each adjective as "of, relating to ... the"
+# noun); "cervical" is left out, being the neck's as well as the cervix's.
+NOUN_OF = {
+    "abdominal": "abdomen",
+    "anal": "anus",
+    "aortic": "aorta",
+    "appendiceal": "appendix",
+    "auricular": "auricle",
+    "axillary": "axilla",
+    "carpal": "carpus",
+    "cecal": "cecum",
+    "clavicular": "clavicle",
+    "coccygeal": "coccyx",
+    "cochlear": "cochlea",
+    "femoral": "femur",
+    "fibular": "fibula",
+    "laryngeal": "larynx",
+    "mandibular": "mandible",
+    "maxillary": "maxilla",
+    "muscular": "muscle",
+    "nasopharyngeal": "nasopharynx",
+    "ovarian": "ovary",
+    "pancreatic": "pancreas",
+    "patellar": "patella",
+    "pelvic": "pelvis",
+    "penile": "penis",
+    "pericardial": "pericardium",
+    "peritoneal": "peritoneum",
+    "phalangeal": "phalanx",
+    "pharyngeal": "pharynx",
+    "rectal": "rectum",
+    "sacral": "sacrum",
+    "scapular": "scapula",
+    "spinal": "spine",
+    "splenic": "spleen",
+    "synovial": "synovium",
+    "tarsal": "tarsus",
+    "tendinous": "tendon",
+    "testicular": "testis",
+    "thoracic": "thorax",
+    "tibial": "tibia",
+    "tonsillar": "tonsil",
+    "ulnar": "ulna",
+    "umbilical": "umbilicus",
+    "ureteral": "ureter",
+    "uterine": "uterus",
+    "uvular": "uvula",
+    "vulvar": "vulva",
+}
+
+
 @lru_cache(maxsize=65536)
 def root(word: str) -> str:
-    """The stem of ``word`` with one Latin or adjectival ending folded away."""
-    stemmed = stem(word)
+    """The stem of ``word`` with one Latin or adjectival ending folded away (a body-part
+    adjective reads as its noun)."""
+    stemmed = stem(NOUN_OF.get(word, word))
     for ending in _ENDINGS:
         if stemmed.endswith(ending) and len(stemmed) - len(ending) >= MIN_ROOT:
             return stemmed[: -len(ending)]

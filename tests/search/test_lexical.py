@@ -165,3 +165,15 @@ def test_a_collection_name_in_another_collections_text_does_not_leak(index: Lexi
         NOSE.id,
     }
     assert "career:codes" in [rid for rid, _ in index.search("career", "career exam", 10)]
+
+
+def test_a_body_part_adjective_finds_the_noun(tmp_path: Path) -> None:
+    idx = LexicalIndex(tmp_path / "lexical.sqlite3")
+    organ = code("C25.9", "Malignant neoplasm of pancreas, unspecified")
+    duct = code("C25.3", "Malignant neoplasm of pancreatic duct")
+    idx.put("codes", "icd10cm", [organ, duct])
+    try:
+        assert set(ids(idx.search("codes", "pancreatic", 10))) == {organ.id, duct.id}
+        assert ids(idx.search("codes", "pancreas", 10)) == [organ.id]  # nouns stay nouns
+    finally:
+        idx.close()

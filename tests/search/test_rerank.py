@@ -61,6 +61,9 @@ def test_latin_and_adjectival_endings_meet_their_noun() -> None:
     assert root("calculus") == root("calculi") and root("bronchus") == root("bronchial")
     assert root("streptococcus") == root("streptococcal")
     assert root("media") != root("medial")  # short roots are left alone
+    # body-part adjectives read as their nouns; "cervical" (neck or cervix) stays itself
+    assert root("pancreatic") == root("pancreas") and root("tibial") == root("tibia")
+    assert root("cervical") != root("cervix")
 
 
 def test_a_sibling_on_the_other_side_of_an_axis_contradicts_the_query() -> None:
