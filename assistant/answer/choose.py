@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from assistant.codesets.icd10pcs.codeset import SURGICAL
 from assistant.core.codeset import CodeSet
-from assistant.text.stems import terms
+from assistant.text.stems import content_terms, terms
 
 # All constants below were chosen together by a grid search on the dev mix written for this
 # (knowledge/eval/icd10cm_lay_dev, pcs_dev and hcpcs_dev: each query's set is its code's set),
@@ -85,7 +85,7 @@ def choose(
         return [Choice(cs, 0.0, named=True) for cs in named]
     roots = [
         r
-        for r in terms(_VISIT.sub(" ", question))
+        for r in content_terms(_VISIT.sub(" ", question))
         if any(r in cs.vocabulary.frequency for cs in codesets)
     ]
     total = sum(cs.vocabulary.documents for cs in codesets) or 1

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from assistant.text.tokens import STOPWORDS, words
+from assistant.text.tokens import FUNCTION_WORDS, STOPWORDS, words
 
 _local = threading.local()
 
@@ -104,3 +104,9 @@ def root(word: str) -> str:
 def terms(text: str) -> frozenset[str]:
     """The roots of a text's content words (the same query is read against many titles)."""
     return frozenset(root(w) for w in words(text) if w not in STOPWORDS)
+
+
+@lru_cache(maxsize=4096)
+def content_terms(text: str) -> frozenset[str]:
+    """The roots of a text's words other than function words: what a question is about."""
+    return frozenset(root(w) for w in words(text) if w not in FUNCTION_WORDS)

@@ -48,6 +48,18 @@ STOPWORDS = frozenset(
     ]
 )
 
+# English function words (pronouns, auxiliary and modal verbs, the pieces of contractions,
+# "that", "not") beyond STOPWORDS. They say how a question is put, not what it is about:
+# "hiccups that will not stop" is no less a diagnosis for HCPCS quality-measure texts saying
+# "that" and "not" more often than ICD-10-CM titles do.
+FUNCTION_WORDS = STOPWORDS | frozenset(
+    """am was were been being had did doing will would shall should can could may might must
+    t s d ll re ve m don doesn didn won wouldn can cannot isn aren wasn weren hasn haven hadn
+    shouldn couldn not that this these those there here it its itself i im ive we our us you
+    your he him his she her they them their so very just also really still ever keeps keep
+    going get gets got getting""".split()
+)
+
 
 def words(text: str) -> list[str]:
     """Lower-case alphanumeric words of a text, in order."""

@@ -144,3 +144,25 @@ def test_a_past_participle_describes_a_state_not_an_operation(sets: CodeSets) ->
     named = {c.code_set.name for c in choose("resection of the appendix", sets) if c.operation}
     assert named == {"icd10pcs"}
     assert not any(c.operation for c in choose("resected appendix", sets))
+
+
+def test_how_a_question_is_put_says_nothing_of_its_code_set() -> None:
+    import re
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from assistant.core.vocabulary import count_roots
+
+    never = re.compile(r"(?!)")
+    # Measure-style texts say "that" and "not" a lot; diagnosis titles hardly ever.
+    dx = count_roots(["Gizmo fever", "Widget cough"] * 1000)
+    measures = count_roots(["Patient that did not receive widget counseling"] * 1000)
+    sets = [
+        SimpleNamespace(name="dx", names=never, vocabulary=dx),
+        SimpleNamespace(name="measures", names=never, vocabulary=measures),
+    ]
+
+    def score(question: str) -> dict[str, float]:
+        return {c.code_set.name: c.score for c in choose(question, cast(Any, sets))}
+
+    assert score("gizmo fever that will not stop") == score("gizmo fever")
