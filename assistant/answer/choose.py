@@ -58,7 +58,11 @@ _AFTER = re.compile(
     r"\b(?:status post|s/p|history of|complications?|following|after|attention to|encounter for|"
     r"failure of|malfunction|infection of|presence of|absence of|due to|postprocedural|"
     r"post-?operative|status|replaced by|in situ|fitting and adjustment|not carried out|"
-    r"examination|dependence on|mechanical complication)\b",
+    r"examination|dependence on|mechanical complication"
+    # Being "on" a treatment is a status ICD-10-CM codes (Z99.2 dependence on renal dialysis,
+    # Z99.11 on a respirator, Z99.81 on supplemental oxygen, Z79 long term drug therapy).
+    r"|on (?:renal |peritoneal |home )?(?:hemo)?dialysis|on (?:a )?(?:ventilator|respirator)"
+    r"|on (?:supplemental |home )?oxygen|on long[- ]term)\b",
     re.I,
 )
 

@@ -127,13 +127,39 @@ def read(
     return _step(current, question, codes=has_codes)
 
 
+# A turn that adds to the case ("and on long-term insulin?", "also has septic shock", "with
+# hypertension too"): the condition joins the last description, so the answer reports the
+# companion codes the notes call for together with the first code.
+_ADDING = re.compile(r"^\s*(?:and|also|plus)\b|\b(?:too|as well)\s*[?.!]*\s*$", re.I)
+_ADDED_EDGES = re.compile(
+    r"^\s*(?:and|also|plus)\s+(?:also\s+)?|\s*\b(?:too|as well)\s*[?.!]*\s*$|[?.!]+\s*$", re.I
+)
+_ASKING = re.compile(
+    r"\b(?:what|which|how|when|why|where|who|should|can|could|do|does|is|are)\b|\b[A-Z]\d", re.I
+)
+ADDED_WORDS = 6  # an added condition is named in a few words; a longer turn is a case of its own
+
+
 def _step(current: str, turn: str, codes: bool) -> Reading:
+    if current and not codes and not is_refinement(turn) and (added := addition(current, turn)):
+        return Reading(f"{current.strip().rstrip('?. ')}, {added}", True, current)
     if not current or codes or not is_refinement(turn):
         if current and codes and _CODE_AND.match(turn) and _asks_about_a_code(current):
             # "and E11.65?" after "what is E11.9?": the same question of another code.
             return Reading(f"what is {_CODE_AND.sub('', turn).strip(' ?')}?", True, current)
         return Reading(turn.strip())
     return Reading(refine(current, turn), True, current)
+
+
+def addition(current: str, turn: str) -> str:
+    """What a turn adds to a described case ("on long-term insulin" of "and on long-term
+    insulin?"), or "" when it is no addition or the case is a question of its own."""
+    if not _ADDING.search(turn) or _ASKING.search(current) or current.strip().endswith("?"):
+        return ""
+    added = _ADDED_EDGES.sub("", turn).strip(" ,")
+    if not added or _ASKING.search(added) or len(added.split()) > ADDED_WORDS:
+        return ""
+    return added
 
 
 def is_refinement(turn: str) -> bool:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer.followup import is_refinement, read
+from assistant.codesets.icd10cm.companions import companions
+from assistant.codesets.icd10cm.tabular import Tabular
 from assistant.container import Container
+from assistant.text.bridges import expand, load_terms
 
 
 def chat(*turns: str) -> list[dict[str, str]]:
@@ -80,3 +83,38 @@ def test_the_answer_says_how_it_read_a_follow_up(ingested: Container) -> None:
     assert answer.answer.startswith("Read as: fracture of nasal bones, subsequent encounter")
     assert answer.codes[0] == "S02.2XXD"
     assert answer.extra["read_as"] == "fracture of nasal bones, subsequent encounter"
+
+
+@pytest.mark.parametrize(
+    ("turn", "read_as"),
+    [
+        ("and on long-term insulin?", "type 2 diabetes with stage 3a CKD, on long-term insulin"),
+        ("also on dialysis", "type 2 diabetes with stage 3a CKD, on dialysis"),
+        ("with hypertension too", "type 2 diabetes with stage 3a CKD, with hypertension"),
+    ],
+)
+def test_a_turn_that_adds_a_condition_joins_the_described_case(turn: str, read_as: str) -> None:
+    reading = read(turn, chat("type 2 diabetes with stage 3a CKD"))
+    assert reading.refined and reading.question == read_as
+
+
+@pytest.mark.parametrize(
+    ("earlier", "turn"),
+    [
+        # a question of its own, a case that was itself a question, a long new case
+        (["type 2 diabetes with stage 3a CKD"], "and what is the first-listed code?"),
+        (["admitted with sepsis and pneumonia, which first?"], "and septic shock too?"),
+        (["broken wrist"], "and a patient admitted after a fall from a ladder with a head injury"),
+    ],
+)
+def test_an_and_turn_that_is_no_addition_starts_afresh(earlier: list[str], turn: str) -> None:
+    reading = read(turn, chat(*earlier))
+    assert not reading.refined and reading.question == turn
+
+
+def test_an_added_condition_is_the_companion_the_first_codes_notes_call_for(
+    real_tab: Tabular,
+) -> None:
+    question = read("and on long-term insulin?", chat("type 2 diabetes with stage 3a CKD"))
+    found = companions(real_tab, "E11.22", expand(question.question, load_terms()))
+    assert {c.code for c in found} == {"N18.31", "Z79.4"}

@@ -166,3 +166,23 @@ def test_how_a_question_is_put_says_nothing_of_its_code_set() -> None:
         return {c.code_set.name: c.score for c in choose(question, cast(Any, sets))}
 
     assert score("gizmo fever that will not stop") == score("gizmo fever")
+
+
+@pytest.mark.parametrize(
+    ("status", "plain"),
+    [
+        ("end stage renal disease on hemodialysis", "end stage renal disease hemodialysis"),
+        ("COPD on home oxygen", "COPD home oxygen"),
+        ("diabetes, on long-term insulin", "diabetes, long-term insulin"),
+    ],
+)
+def test_being_on_a_treatment_speaks_for_the_diagnosis_set(
+    sets: CodeSets, status: str, plain: str
+) -> None:
+    from assistant.answer.choose import DIAGNOSIS_BONUS
+
+    def icd(question: str) -> float:
+        return next(c.score for c in choose(question, sets) if c.code_set.name == "icd10cm")
+
+    # "on" is no word of any title: the two differ only in reading the status
+    assert icd(status) - icd(plain) == pytest.approx(DIAGNOSIS_BONUS)
