@@ -83,7 +83,6 @@ FUNCTION_WORDS = STOPWORDS | frozenset(
         "didn",
         "won",
         "wouldn",
-        "can",
         "cannot",
         "isn",
         "aren",

@@ -257,9 +257,9 @@ def wordings(tab: Tabular, code: str) -> list[str]:
     Parenthesized words may be present or absent (nonessential modifiers, Official Guidelines
     I.A.7), in a title as in an inclusion term. A header's inclusion terms and includes notes
     name conditions its codes are for (I.A.10, I.A.11), and each code below it splits them
-    further: "Pressure ulcer of tailbone" at L89.15 reads,
-    for L89.159 "Pressure ulcer of sacral region, unspecified stage", as "Pressure ulcer of
-    tailbone, unspecified stage", the header's title replaced by the term in the code's title.
+    further: "Pressure ulcer of tailbone" at L89.15 reads, for L89.159 "Pressure ulcer of
+    sacral region, unspecified stage", as "Pressure ulcer of tailbone, unspecified stage" (the
+    header's title replaced by the term within the code's title).
     An "other" code's inclusion terms list what falls into the residual category, so it is
     judged by its title alone (which says "other").
     """
