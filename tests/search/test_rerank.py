@@ -44,6 +44,14 @@ def test_a_bare_diagnosis_prefers_the_unspecified_code() -> None:
     assert features("appendicitis", "Other appendicitis")[2] < detailed < 0
 
 
+def test_a_bare_diagnosis_is_matched_by_the_condition_words_of_a_title() -> None:
+    # "unspecified site" names no part of the condition: it does not dilute the overlap
+    assert features("myalgia", "Myalgia, unspecified site")[0] == 1.0
+    assert features("myalgia", "Epidemic myalgia")[0] < 1.0
+    # a longer description is still read against every word of the title
+    assert features("myalgia after a long run", "Myalgia, unspecified site")[0] < 0.5
+
+
 def test_stems_join_word_forms() -> None:
     assert stem("lymphocytic") == stem("lymphocyte")
 
